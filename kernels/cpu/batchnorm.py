@@ -1,0 +1,50 @@
+"""NumPy batch normalisation over (N, H, W) for each channel of (N, C, H, W), as PyTorch does it."""
+import numpy as np
+
+AXES = (0, 2, 3)
+
+
+def _channel(v):
+    """(C,) -> (1, C, 1, 1) so that it broadcasts against (N, C, H, W)."""
+    return v.reshape(1, -1, 1, 1)
+
+
+def _affine(xhat, weight, bias):
+    y = xhat if weight is None else xhat * _channel(weight)
+    return y if bias is None else y + _channel(bias)
+
+
+def batchnorm_forward_train(x, weight, bias, eps):
+    """(N, C, H, W) -> (y, mean, biased var, invstd); statistics of this batch."""
+    mean = np.mean(x, axis=AXES)
+    centred = x - _channel(mean)
+    var = np.mean(centred * centred, axis=AXES)
+    invstd = 1.0 / np.sqrt(var + eps)
+    return _affine(centred * _channel(invstd), weight, bias), mean, var, invstd
+
+
+def batchnorm_forward_eval(x, mean, var, weight, bias, eps):
+    """(N, C, H, W) -> (y, invstd); normalised with the given (running) statistics."""
+    invstd = 1.0 / np.sqrt(var + eps)
+    return _affine((x - _channel(mean)) * _channel(invstd), weight, bias), invstd
+
+
+def batchnorm_backward(gy, x, mean, invstd, weight, training):
+    """(N, C, H, W) -> (gx, gweight (C,), gbias (C,))."""
+    xhat = (x - _channel(mean)) * _channel(invstd)
+    gbias = np.sum(gy, axis=AXES)
+    gweight = np.sum(gy * xhat, axis=AXES)
+    scale = invstd if weight is None else weight * invstd
+    if not training:
+        return gy * _channel(scale), gweight, gbias
+    count = x.size // x.shape[1]
+    # d/dx of (x - mean) * invstd with mean and invstd functions of x:
+    gx = _channel(scale / count) * (count * gy - _channel(gbias) - xhat * _channel(gweight))
+    return gx, gweight, gbias
+
+
+def batchnorm_update_running_(running_mean, running_var, mean, var, count, momentum):
+    """In place: r = (1 - momentum) * r + momentum * batch; var stored unbiased (Bessel)."""
+    unbiased = var * (count / (count - 1))
+    running_mean[...] = (1 - momentum) * running_mean + momentum * mean
+    running_var[...] = (1 - momentum) * running_var + momentum * unbiased

@@ -1,0 +1,39 @@
+"""Fixtures shared by the tests: `backend` runs a test once per device (cuda skips cleanly where
+there is no GPU), `torch` gives PyTorch as the reference (required when TINYRES_REQUIRE_TORCH=1,
+as in CI, so that the comparisons cannot silently skip)."""
+import os
+
+import pytest
+from hypothesis import settings
+
+import tinyres
+
+settings.register_profile("tinyres", deadline=None, derandomize=True, max_examples=40)
+settings.load_profile("tinyres")
+
+CUDA = tinyres.is_available("cuda")
+BACKENDS = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not CUDA, reason="no GPU"))]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The device name of each backend: 'cpu', then 'cuda' where it is available."""
+    return request.param
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError:
+        if os.environ.get("TINYRES_REQUIRE_TORCH"):
+            raise
+        return None
+    return torch
+
+
+@pytest.fixture(scope="session")
+def torch():
+    module = _import_torch()
+    if module is None:
+        pytest.skip("PyTorch is not installed (pip install torch==2.13.0)")
+    return module

@@ -1,0 +1,61 @@
+"""The backend interface: every backend implements exactly the listed kernels; devices."""
+import numpy as np
+import pytest
+
+import tinyres
+from tinyres import backend as backends
+from tinyres.kernels import cpu
+
+
+def test_cpu_tables_implement_exactly_the_kernel_list():
+    assert set(cpu.REFERENCE) == set(backends.KERNELS)
+    assert set(cpu.TABLE) == set(backends.KERNELS)
+    assert set(cpu.NUMBA_OVERRIDES) <= set(backends.KERNELS)
+    assert {"col2im", "maxpool2d_forward", "maxpool2d_backward"} <= set(cpu.NUMBA_OVERRIDES)
+
+
+def test_every_available_backend_implements_exactly_the_kernel_list(backend):
+    assert set(tinyres.get_backend(backend).table) == set(backends.KERNELS)
+
+
+def test_a_backend_missing_or_adding_a_kernel_is_refused():
+    table = dict(cpu.TABLE)
+    del table["col2im"]
+    with pytest.raises(ValueError, match=r"missing \['col2im'\]"):
+        backends.Backend("broken", table)
+    with pytest.raises(ValueError, match=r"unlisted \['extra'\]"):
+        backends.Backend("broken", {**cpu.TABLE, "extra": len})
+
+
+def test_every_kernel_has_a_shape_docstring():
+    for name, doc in backends.KERNELS.items():
+        assert "->" in doc, name
+
+
+def test_device_names_and_default(monkeypatch):
+    assert backends.normalize_device("cuda:0") == "cuda"
+    assert backends.normalize_device(None) == "cpu"
+    monkeypatch.setenv("TINYRES_DEVICE", "gpu")
+    with pytest.raises(ValueError, match="TINYRES_DEVICE must be one of"):
+        tinyres.zeros(1)
+    monkeypatch.setenv("TINYRES_DEVICE", "cpu")
+    assert tinyres.zeros(1).device == "cpu"
+
+
+@pytest.mark.skipif(tinyres.is_available("cuda"), reason="this machine has a GPU")
+def test_asking_for_cuda_without_a_gpu_says_why():
+    with pytest.raises(backends.DeviceUnavailableError, match="cuda"):
+        tinyres.zeros(2, device="cuda")
+    assert tinyres.available_devices() == ["cpu"]
+
+
+def test_mixed_devices_or_dtypes_in_one_op_are_refused():
+    a = tinyres.randn(2)
+    with pytest.raises(TypeError, match="one dtype"):
+        a + tinyres.randn(2, dtype="float64")
+
+
+def test_moving_to_the_same_device_is_a_no_op():
+    a = tinyres.randn(2)
+    assert a.to("cpu") is a
+    np.testing.assert_array_equal(backends.move(a.data, a._backend, a._backend), a.data)

@@ -1,0 +1,174 @@
+"""The one backend interface: the kernel list, the backend registry and device selection.
+
+Ops call ``self.k.<kernel>(...)`` where ``k`` is the Backend of their inputs. A Backend is a flat,
+explicit table ``name -> callable``, checked against ``KERNELS`` when it is built: a backend that
+misses a kernel or adds an unlisted one fails loudly, and every kernel can be found with grep.
+
+Shape letters: N batch, C input channels, K output channels, H x W input, P x Q output,
+R x S kernel window. ``kernel``, ``stride`` and ``padding`` are always (int, int) pairs here;
+the ops normalise what users pass. Every kernel runs in float32 and float64 and returns arrays of
+its inputs' dtype. Kernels never write to their inputs unless their name ends in ``_``.
+"""
+import os
+
+KERNELS = {
+    # --- arrays: creation and movement --------------------------------------------------------
+    "asarray": "(data, dtype=None) -> array: host data (ndarray, list, number) on this device",
+    "to_host": "(a) -> numpy.ndarray with a's values (a itself on the cpu)",
+    "zeros": "(shape, dtype) -> array of zeros",
+    "ones": "(shape, dtype) -> array of ones",
+    "full": "(shape, value, dtype) -> array filled with value",
+    "copy": "(a) -> a new contiguous array equal to a",
+    "astype": "(a, dtype) -> a converted to dtype (a itself when it already has it)",
+    # --- arrays: arithmetic (NumPy broadcasting) ----------------------------------------------
+    "add": "(a, b) -> a + b",
+    "sub": "(a, b) -> a - b",
+    "mul": "(a, b) -> a * b",
+    "div": "(a, b) -> a / b",
+    "neg": "(a) -> -a",
+    "power": "(a, exponent) -> a ** exponent, exponent a Python number",
+    "add_": "(dst, src) -> None: dst += src in place (optimizer state, never gradients)",
+    "matmul": "(a, b) -> a @ b: (..., M, K) @ (..., K, N) -> (..., M, N)",
+    "sum": "(a, axis=None, keepdims=False) -> sum over axis (int, tuple or None)",
+    "sum_to_shape": "(a, shape) -> a summed over the axes along which shape was broadcast",
+    "expand": "(a, shape) -> a new array: a broadcast to shape",
+    # --- arrays: shapes and indexing ----------------------------------------------------------
+    "reshape": "(a, shape) -> a with shape (a view when possible)",
+    "transpose": "(a, axes) -> a with its axes permuted (a view)",
+    "getitem": "(a, index) -> a[index]; basic indexing only (ints, slices, None, Ellipsis)",
+    "getitem_backward": "(g, shape, index) -> zeros(shape) with g written at index",
+    "pad": "(a, widths) -> a zero-padded; widths ((before, after), ...) one pair per axis",
+    # --- convolution --------------------------------------------------------------------------
+    "im2col": "(x, kernel, stride, padding) -> cols: x (N, C, H, W) -> (N, C*R*S, P*Q)",
+    "col2im": "(cols, x_shape, kernel, stride, padding) -> x (N, C, H, W); adjoint of im2col",
+    "conv2d_forward": "(x, w, stride, padding) -> y: (N, C, H, W), (K, C, R, S) -> (N, K, P, Q)",
+    "conv2d_backward_data": "(gy, w, x_shape, stride, padding) -> gx (N, C, H, W)",
+    "conv2d_backward_weight": "(gy, x, w_shape, stride, padding) -> gw (K, C, R, S)",
+    # --- batch normalisation over (N, H, W) per channel ---------------------------------------
+    "batchnorm_forward_train": (
+        "(x, weight, bias, eps) -> (y, mean, var, invstd): x (N, C, H, W); weight, bias (C,) or"
+        " None; batch mean, biased var and 1/sqrt(var + eps), each (C,)"
+    ),
+    "batchnorm_forward_eval": "(x, mean, var, weight, bias, eps) -> (y, invstd); given (C,) stats",
+    "batchnorm_backward": (
+        "(gy, x, mean, invstd, weight, training) -> (gx, gweight, gbias); training=True"
+        " differentiates through the batch statistics, False treats them as constants"
+    ),
+    "batchnorm_update_running_": (
+        "(running_mean, running_var, mean, var, count, momentum) -> None: in place,"
+        " r = (1 - momentum) * r + momentum * batch; var is biased, stored unbiased (count values)"
+    ),
+    # --- activations --------------------------------------------------------------------------
+    "relu_forward": "(x) -> max(x, 0)",
+    "relu_backward": "(gy, y) -> gy where y > 0, else 0",
+    # --- pooling ------------------------------------------------------------------------------
+    "maxpool2d_forward": (
+        "(x, kernel, stride, padding) -> (y, argmax): (N, C, H, W) -> (N, C, P, Q) twice;"
+        " argmax int64 = h * W + w in the unpadded plane; pads with -inf; first maximum wins"
+    ),
+    "maxpool2d_backward": "(gy, argmax, x_shape) -> gx (N, C, H, W)",
+    "avgpool2d_forward": (
+        "(x, kernel, stride, padding, count_include_pad) -> y: (N, C, H, W) -> (N, C, P, Q)"
+    ),
+    "avgpool2d_backward": (
+        "(gy, x_shape, kernel, stride, padding, count_include_pad) -> gx (N, C, H, W)"
+    ),
+    # --- losses -------------------------------------------------------------------------------
+    "log_softmax_forward": "(x, axis) -> x - logsumexp(x, axis)",
+    "log_softmax_backward": "(gy, y, axis) -> gy - exp(y) * sum(gy, axis)",
+    "cross_entropy_forward": (
+        "(logits, target) -> (loss, log_probs): (N, C) float, (N,) int -> () mean loss, (N, C)"
+    ),
+    "cross_entropy_backward": "(gloss, log_probs, target) -> glogits (N, C); gloss shape ()",
+}
+
+
+class DeviceUnavailableError(RuntimeError):
+    """A device was asked for that this machine cannot provide (no CuPy, no GPU)."""
+
+
+class Backend:
+    """One device's kernels: ``backend.conv2d_forward(...)`` etc., exactly the names in KERNELS."""
+
+    def __init__(self, name, table):
+        missing = sorted(set(KERNELS) - set(table))
+        extra = sorted(set(table) - set(KERNELS))
+        if missing or extra:
+            raise ValueError(
+                f"backend {name!r} must implement exactly the kernels in KERNELS;"
+                f" missing {missing}, unlisted {extra}"
+            )
+        self.name = name
+        self.table = dict(table)
+        self.__dict__.update(table)  # plain attribute lookup on the hot path
+
+    def __repr__(self):
+        return f"Backend({self.name!r}, {len(self.table)} kernels)"
+
+
+def _load_cpu():
+    from tinyres.kernels.cpu import TABLE
+    return TABLE
+
+
+def _load_cuda():
+    from tinyres.kernels.cuda import load_table
+    return load_table()  # raises DeviceUnavailableError saying what is missing
+
+
+_LOADERS = {"cpu": _load_cpu, "cuda": _load_cuda}
+_BACKENDS = {}
+DEVICES = tuple(_LOADERS)
+
+
+def normalize_device(device):
+    """'cpu' | 'cuda' | 'cuda:0' | None (the default device) -> 'cpu' or 'cuda'."""
+    if device is None:
+        return default_device()
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string such as 'cpu' or 'cuda', got {device!r}")
+    name = "cuda" if device == "cuda:0" else device
+    if name not in _LOADERS:
+        raise ValueError(f"device must be one of {DEVICES} (or 'cuda:0'), got {device!r}")
+    return name
+
+
+def default_device():
+    """The device new tensors go to: $TINYRES_DEVICE, else 'cpu'."""
+    env = os.environ.get("TINYRES_DEVICE", "cpu")
+    if env == "cuda:0":
+        return "cuda"
+    if env not in _LOADERS:
+        raise ValueError(f"TINYRES_DEVICE must be one of {DEVICES}, got {env!r}")
+    return env
+
+
+def get_backend(device=None):
+    """The Backend for a device, built on first use."""
+    name = normalize_device(device)
+    backend = _BACKENDS.get(name)
+    if backend is None:
+        backend = Backend(name, _LOADERS[name]())
+        _BACKENDS[name] = backend
+    return backend
+
+
+def is_available(device):
+    """True when ``get_backend(device)`` would succeed here."""
+    try:
+        get_backend(device)
+    except DeviceUnavailableError:
+        return False
+    return True
+
+
+def available_devices():
+    """The devices usable on this machine, 'cpu' first."""
+    return [name for name in DEVICES if is_available(name)]
+
+
+def move(array, source, target):
+    """Copy an array from one Backend to another through host memory."""
+    if source is target:
+        return array
+    return target.asarray(source.to_host(array))

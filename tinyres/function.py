@@ -1,0 +1,98 @@
+"""Function: one differentiable op, its forward and backward written side by side.
+
+A subclass writes ``forward(self, *arrays, **params) -> array`` and
+``backward(self, grad_output) -> tuple`` (one gradient or None per tensor input) against the
+backend ``self.k``; it never imports an array library. ``Op.apply(*tensors, **params)`` runs it
+and, when a gradient is wanted, records the Function as the output's ``grad_fn``.
+
+Gradients are never written in place: backward may hand the same array to several inputs.
+"""
+from . import grad_mode
+
+
+class GraphFreedError(RuntimeError):
+    """Backward reached a Function whose saved arrays were freed by an earlier backward."""
+
+
+class Function:
+    """Base class of every op. Attributes: k (Backend), needs_input_grad, parents."""
+
+    def __init__(self, backend, needs_input_grad):
+        self.k = backend
+        self.needs_input_grad = needs_input_grad  # one bool per tensor input
+        self.parents = ()
+        self.output_backend = backend  # a device move sets another
+        self._saved = ()
+        self._freed = False
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    # --- to be written by each op ---------------------------------------------------------------
+    def forward(self, *arrays, **params):
+        raise NotImplementedError
+
+    def backward(self, grad_output):
+        raise NotImplementedError
+
+    # --- saved state ----------------------------------------------------------------------------
+    def save_for_backward(self, *arrays):
+        self._saved = arrays
+
+    @property
+    def saved(self):
+        """The arrays given to save_for_backward."""
+        self.check_not_freed()
+        return self._saved
+
+    def check_not_freed(self):
+        if self._freed:
+            raise GraphFreedError(
+                f"{self.name}: trying to backward through the graph a second time; its saved"
+                " arrays were freed by the first backward(). Pass retain_graph=True to the first"
+                " backward() to keep them."
+            )
+
+    def free(self):
+        """Drop saved arrays and per-op state; a later backward through here raises."""
+        self._saved = ()
+        self._freed = True
+
+    # --- running ----------------------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run forward on the inputs' arrays; record the graph when some input requires grad.
+
+        inputs: Tensors (or None for an absent optional tensor such as a bias), all on one
+        device with one dtype. params: anything else (ints, tuples, arrays that are constants).
+        """
+        from .tensor import Tensor  # tensor.py imports the ops, which import this module
+
+        tensors = [t for t in inputs if t is not None]
+        backend = _common_backend(cls.__name__, tensors)
+        needs = tuple(t is not None and t.requires_grad for t in inputs)
+        record = any(needs) and grad_mode.is_grad_enabled()
+        fn = cls(backend, needs)
+        data = fn.forward(*[None if t is None else t.data for t in inputs], **params)
+        if not record:
+            return Tensor._from_array(data, fn.output_backend)
+        fn.parents = inputs
+        return Tensor._from_array(data, fn.output_backend, requires_grad=True, grad_fn=fn)
+
+
+def _common_backend(op, tensors):
+    """The one Backend of all inputs; mixed devices or dtypes are the caller's bug."""
+    first = tensors[0]
+    for t in tensors[1:]:
+        if t.device != first.device:
+            raise ValueError(
+                f"{op}: all tensors must be on one device, got {first.device} and {t.device};"
+                " move them with .to(device)"
+            )
+        if t.dtype != first.dtype:
+            raise TypeError(
+                f"{op}: all tensors must have one dtype, got {first.dtype} and {t.dtype};"
+                " convert with .to(dtype)"
+            )
+    return first._backend

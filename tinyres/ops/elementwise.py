@@ -1,0 +1,119 @@
+"""Elementwise ops: arithmetic with PyTorch broadcasting, ReLU, and the residual add."""
+from ..function import Function
+from . import checks
+
+
+def _broadcast_shape(op, a_shape, b_shape):
+    """NumPy's broadcast result shape, or a clear error naming both shapes."""
+    out = []
+    for i in range(1, max(len(a_shape), len(b_shape)) + 1):
+        m = a_shape[-i] if i <= len(a_shape) else 1
+        n = b_shape[-i] if i <= len(b_shape) else 1
+        if m != n and 1 not in (m, n):
+            raise ValueError(f"{op}: shapes {a_shape} and {b_shape} cannot be broadcast together")
+        out.append(max(m, n) if 1 in (m, n) else m)
+    return tuple(reversed(out))
+
+
+class _Binary(Function):
+    """a (op) b with broadcasting; backward sums each gradient back to its input's shape."""
+
+    def forward(self, a, b):
+        _broadcast_shape(self.name, tuple(a.shape), tuple(b.shape))
+        self.shapes = (tuple(a.shape), tuple(b.shape))
+        return self.compute(a, b)
+
+    def reduce(self, grads):
+        return tuple(
+            None if g is None else self.k.sum_to_shape(g, s) for g, s in zip(grads, self.shapes)
+        )
+
+
+class Add(_Binary):
+    def compute(self, a, b):
+        return self.k.add(a, b)
+
+    def backward(self, g):
+        return self.reduce((g, g))
+
+
+class Sub(_Binary):
+    def compute(self, a, b):
+        return self.k.sub(a, b)
+
+    def backward(self, g):
+        return self.reduce((g, self.k.neg(g) if self.needs_input_grad[1] else None))
+
+
+class Mul(_Binary):
+    def compute(self, a, b):
+        self.save_for_backward(a, b)
+        return self.k.mul(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        ga = self.k.mul(g, b) if self.needs_input_grad[0] else None
+        gb = self.k.mul(g, a) if self.needs_input_grad[1] else None
+        return self.reduce((ga, gb))
+
+
+class Div(_Binary):
+    def compute(self, a, b):
+        self.save_for_backward(a, b)
+        return self.k.div(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        k = self.k
+        ga = k.div(g, b) if self.needs_input_grad[0] else None
+        gb = k.neg(k.div(k.mul(g, a), k.mul(b, b))) if self.needs_input_grad[1] else None
+        return self.reduce((ga, gb))
+
+
+class Neg(Function):
+    def forward(self, a):
+        return self.k.neg(a)
+
+    def backward(self, g):
+        return (self.k.neg(g),)
+
+
+class PowScalar(Function):
+    """a ** exponent for a Python-number exponent."""
+
+    def forward(self, a, exponent):
+        self.save_for_backward(a)
+        self.exponent = exponent
+        return self.k.power(a, exponent)
+
+    def backward(self, g):
+        (a,) = self.saved
+        local = self.k.mul(self.k.power(a, self.exponent - 1), self.exponent)
+        return (self.k.mul(g, local),)
+
+
+class ReLU(Function):
+    def forward(self, x):
+        y = self.k.relu_forward(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, g):
+        (y,) = self.saved
+        return (self.k.relu_backward(g, y),)
+
+
+def relu(x):
+    """max(x, 0), elementwise; the gradient passes where the output is positive."""
+    checks.floating("relu", "x", x)
+    return ReLU.apply(x)
+
+
+def add(a, b):
+    """The residual add y = a + b of two tensors of one shape (no broadcasting: a shape mismatch
+    between a block's branch and its shortcut is a bug). Backward hands g to both inputs."""
+    checks.floating("add", "a", a)
+    checks.floating("add", "b", b)
+    checks.same_device_dtype("add", "a", a, b=b)
+    checks.shape("add", "b", b, a.shape, "the shape of 'a'; a residual add does not broadcast")
+    return Add.apply(a, b)

@@ -1,0 +1,39 @@
+"""Reductions: sum and mean over some or all axes."""
+from ..function import Function
+from . import checks
+
+
+def _axes(op, axis, ndim):
+    """None | int | tuple -> a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = sorted({checks.dim_index(op, "axis", a, ndim) for a in items})
+    if len(axes) != len(items):
+        raise ValueError(f"{op}: argument 'axis' repeats an axis: {axis!r}")
+    return tuple(axes)
+
+
+class Sum(Function):
+    def forward(self, x, axes, keepdims):
+        self.in_shape = tuple(x.shape)
+        self.kept_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+        return self.k.sum(x, axes, keepdims)
+
+    def backward(self, g):
+        g = self.k.reshape(g, self.kept_shape)
+        return (self.k.expand(g, self.in_shape),)
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - PyTorch's name
+    checks.tensor_arg("sum", "x", x)
+    return Sum.apply(x, axes=_axes("sum", axis, x.ndim), keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    checks.floating("mean", "x", x)
+    axes = _axes("mean", axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    return Sum.apply(x, axes=axes, keepdims=keepdims) * (1.0 / count)

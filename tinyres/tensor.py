@@ -1,0 +1,340 @@
+"""Tensor: an array on a device, plus what autograd needs (requires_grad, grad, grad_fn).
+
+``tensor.data`` is the backend's array (numpy.ndarray on the cpu, cupy.ndarray on cuda). Every
+method that computes goes through an op in tinyres.ops, so it is differentiable and device-blind.
+"""
+import numbers
+
+import numpy as np
+
+from . import autograd, dtypes, random
+from .backend import get_backend, normalize_device
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it and backpropagate."""
+
+    __array_ufunc__ = None  # numpy_array * tensor -> Tensor.__rmul__, not an object array
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        """Like tinyres.tensor(): copy data (list, number, ndarray, Tensor) onto a device."""
+        device = _device_of(data) if device is None else device
+        backend = get_backend(device)
+        host = _host(data)
+        array = backend.asarray(host, _infer_dtype(data, dtype))
+        if array is host:  # asarray kept the caller's array: copy, so the two never alias
+            array = backend.copy(array)
+        self._init(array, backend, requires_grad, None)
+
+    def _init(self, array, backend, requires_grad, grad_fn):
+        if requires_grad and not dtypes.is_float(array.dtype):
+            raise TypeError(
+                f"requires_grad=True needs a floating dtype (float32 or float64), got {array.dtype}"
+            )
+        self.data = array
+        self._backend = backend
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = grad_fn
+        self.grad = None
+        self._hooks = []
+        self._retains_grad = False
+
+    @classmethod
+    def _from_array(cls, array, backend, requires_grad=False, grad_fn=None):
+        """Wrap a backend array without copying (used by ops)."""
+        tensor = cls.__new__(cls)
+        tensor._init(array, backend, requires_grad, grad_fn)
+        return tensor
+
+    # --- description ------------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return self._backend.name
+
+    @property
+    def ndim(self):
+        return len(self.data.shape)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def numel(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        device = "" if self.device == "cpu" else f", device='{self.device}'"
+        values = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        return f"tensor({values}, dtype={self.dtype.name}{device}{grad})"
+
+    # --- leaving the graph or the device ------------------------------------------------------------
+    def numpy(self):
+        """The values as a numpy.ndarray (shares memory on the cpu)."""
+        return self._backend.to_host(self.data)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.numel() != 1:
+            raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def detach(self):
+        """The same data, cut from the graph (requires_grad=False)."""
+        return Tensor._from_array(self.data, self._backend)
+
+    def to(self, device=None, dtype=None):
+        """A copy on another device and/or dtype (self when nothing changes); differentiable."""
+        from .ops import shape as shape_ops
+        out = self
+        if device is not None and normalize_device(device) != self.device:
+            out = shape_ops.ToDevice.apply(out, target=get_backend(device))
+        if dtype is not None and dtypes.resolve(dtype) != out.dtype:
+            out = shape_ops.Cast.apply(out, dtype=dtypes.resolve(dtype))
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(dtype=dtypes.float32)
+
+    def double(self):
+        return self.to(dtype=dtypes.float64)
+
+    # --- autograd -----------------------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate gradients into the .grad of every leaf this tensor depends on."""
+        autograd.backward(self, grad, retain_graph)
+
+    def register_hook(self, hook):
+        """hook(grad: Tensor) -> Tensor or None, called when this tensor's gradient is complete;
+        a returned Tensor replaces the gradient. Returns a handle with .remove()."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): this tensor does not require grad")
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in .grad after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): this tensor does not require grad")
+        self._retains_grad = True
+
+    def _run_hooks(self, grad):
+        for hook in list(self._hooks):
+            result = hook(Tensor._from_array(grad, self._backend))
+            if result is not None:
+                if result.shape != self.shape:
+                    raise ValueError(
+                        f"a hook returned a gradient of shape {result.shape}, expected {self.shape}"
+                    )
+                grad = result.data
+        return grad
+
+    def _accumulate_grad(self, grad):
+        if self.grad is None:
+            self.grad = Tensor._from_array(grad, self._backend)
+        else:
+            self.grad.data = self._backend.add(self.grad.data, grad)
+
+    # --- arithmetic (PyTorch broadcasting) ----------------------------------------------------------
+    def __add__(self, other):
+        return ops.elementwise.Add.apply(*_operands(self, other))
+
+    def __radd__(self, other):
+        return ops.elementwise.Add.apply(*_operands(other, self))
+
+    def __sub__(self, other):
+        return ops.elementwise.Sub.apply(*_operands(self, other))
+
+    def __rsub__(self, other):
+        return ops.elementwise.Sub.apply(*_operands(other, self))
+
+    def __mul__(self, other):
+        return ops.elementwise.Mul.apply(*_operands(self, other))
+
+    def __rmul__(self, other):
+        return ops.elementwise.Mul.apply(*_operands(other, self))
+
+    def __truediv__(self, other):
+        return ops.elementwise.Div.apply(*_operands(self, other))
+
+    def __rtruediv__(self, other):
+        return ops.elementwise.Div.apply(*_operands(other, self))
+
+    def __neg__(self):
+        return ops.elementwise.Neg.apply(self)
+
+    def __pow__(self, exponent):
+        if not isinstance(exponent, (int, float)) or isinstance(exponent, bool):
+            raise TypeError(f"** needs a Python number exponent, got {type(exponent).__name__}")
+        return ops.elementwise.PowScalar.apply(self, exponent=exponent)
+
+    def __matmul__(self, other):
+        return ops.linear.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.linear.matmul(_as_tensor(other, self), self)
+
+    # --- reductions -----------------------------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, *, dim=None):
+        """Sum over axis (int, tuple or None for all); `dim` is accepted as PyTorch's name."""
+        return ops.reduce.sum(self, axis if dim is None else dim, keepdims)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None):
+        return ops.reduce.mean(self, axis if dim is None else dim, keepdims)
+
+    # --- shapes ---------------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return ops.shape.reshape(self, _shape_args(shape))
+
+    view = reshape
+
+    def permute(self, *dims):
+        return ops.shape.permute(self, _shape_args(dims))
+
+    def transpose(self, dim0, dim1):
+        return ops.shape.transpose(self, dim0, dim1)
+
+    @property
+    def T(self):  # noqa: N802 - NumPy's and PyTorch's name
+        return self.permute(*reversed(range(self.ndim)))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.shape.flatten(self, start_dim, end_dim)
+
+    def __getitem__(self, index):
+        return ops.shape.getitem(self, index)
+
+    def relu(self):
+        return ops.elementwise.relu(self)
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+# --- construction -----------------------------------------------------------------------------------
+def tensor(data, requires_grad=False, dtype=None, device=None):
+    """A new leaf tensor holding a copy of data; floats default to float32, ints to int64."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def zeros(*shape, dtype=None, requires_grad=False, device=None):
+    backend = get_backend(device)
+    array = backend.zeros(_shape_args(shape), _float_dtype(dtype))
+    return Tensor._from_array(array, backend, requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False, device=None):
+    backend = get_backend(device)
+    array = backend.ones(_shape_args(shape), _float_dtype(dtype))
+    return Tensor._from_array(array, backend, requires_grad)
+
+
+def randn(*shape, dtype=None, requires_grad=False, device=None):
+    """Standard normal samples from tinyres's seeded generator (see tinyres.manual_seed)."""
+    backend = get_backend(device)
+    host = random.generator().standard_normal(_shape_args(shape))
+    array = backend.asarray(host, _float_dtype(dtype))
+    return Tensor._from_array(array, backend, requires_grad)
+
+
+def zeros_like(t, requires_grad=False):
+    return zeros(*t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
+
+
+def ones_like(t, requires_grad=False):
+    return ones(*t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+def _float_dtype(dtype):
+    return dtypes.float32 if dtype is None else dtypes.resolve(dtype)
+
+
+def _shape_args(shape):
+    """(2, 3) or ((2, 3),) or ([2, 3],) -> (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def _device_of(data):
+    if isinstance(data, Tensor):
+        return data.device
+    if hasattr(data, "__cuda_array_interface__"):
+        return "cuda"
+    return None
+
+
+def _host(data):
+    """Data as something a backend's asarray accepts (a cuda backend also takes its own arrays)."""
+    return data.numpy() if isinstance(data, Tensor) else data
+
+
+def _infer_dtype(data, dtype):
+    """PyTorch's rules: an explicit dtype wins; float arrays keep float32/64; Python floats give
+    float32 and Python ints int64."""
+    if dtype is not None:
+        return dtypes.resolve(dtype)
+    if isinstance(data, Tensor) or hasattr(data, "dtype"):
+        return dtypes.resolve(data.dtype)
+    kind = np.asarray(data).dtype.kind
+    if kind == "f":
+        return dtypes.float32
+    if kind in "iu":
+        return dtypes.int64
+    if kind == "b":
+        return dtypes.bool_
+    raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data")
+
+
+def _as_tensor(value, like):
+    """A Python number as a constant tensor with like's dtype and device."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return Tensor._from_array(like._backend.asarray(value, like.dtype), like._backend)
+    raise TypeError(
+        f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"
+        " (wrap arrays with tinyres.tensor())"
+    )
+
+
+def _operands(a, b):
+    """Both sides as tensors; a number takes the other side's dtype and device."""
+    if isinstance(a, Tensor):
+        return a, _as_tensor(b, a)
+    return _as_tensor(a, b), b
+
+
+from . import ops  # noqa: E402 - the ops build Tensors, so they are imported after the class

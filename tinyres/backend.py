@@ -80,6 +80,15 @@ KERNELS = {
         "(logits, target) -> (loss, log_probs): (N, C) float, (N,) int -> () mean loss, (N, C)"
     ),
     "cross_entropy_backward": "(gloss, log_probs, target) -> glogits (N, C); gloss shape ()",
+    # --- optimizers (in place, PyTorch's rules) ------------------------------------------------
+    "sgd_step_": (
+        "(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first) -> None:"
+        " param, grad, buf same shape; buf None when momentum == 0; first=True starts buf"
+    ),
+    "adam_step_": (
+        "(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay) -> None:"
+        " all arrays one shape; step >= 1 counts this step"
+    ),
 }
 
 

@@ -3,7 +3,7 @@ which is the reference with Numba kernels in place of the hot ones. Tests check 
 """
 from functools import partial
 
-from . import activation, arrays, batchnorm, conv, conv_numba, loss, pool, pool_numba
+from . import activation, arrays, batchnorm, conv, conv_numba, loss, optim, pool, pool_numba
 
 REFERENCE = {
     "asarray": arrays.asarray,
@@ -48,6 +48,8 @@ REFERENCE = {
     "log_softmax_backward": loss.log_softmax_backward,
     "cross_entropy_forward": loss.cross_entropy_forward,
     "cross_entropy_backward": loss.cross_entropy_backward,
+    "sgd_step_": optim.sgd_step_,
+    "adam_step_": optim.adam_step_,
 }
 
 NUMBA_OVERRIDES = {

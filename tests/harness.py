@@ -47,6 +47,21 @@ def assert_close(actual, expected, what, rtol=RTOL):
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
 
 
+def assert_close_deep(actual, expected, what, rtol=RTOL):
+    """For whole-network outputs and gradients, where float32 rounding differs between two
+    correct implementations and a few elements are small sums of cancelling terms: the relative
+    error of the whole array (in norm) is at most rtol, and every element is within
+    rtol * |expected| + rtol * 10 * max|expected|."""
+    expected = np.asarray(expected, np.float64)
+    actual = np.asarray(actual, np.float64)
+    scale = float(np.linalg.norm(expected)) or 1.0
+    error = float(np.linalg.norm(actual - expected)) / scale
+    assert error <= rtol, f"{what}: relative error {error:.3g} in norm exceeds {rtol}"
+    atol = rtol * 10 * float(np.max(np.abs(expected))) if expected.size else 0.0
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, err_msg=what)
+    return error
+
+
 def check_against_torch(torch, fn, torch_fn, arrays, device, rtol=RTOL, seed=0):
     """float32: fn's output and every float input's gradient equal torch_fn's (same random
     upstream gradient)."""

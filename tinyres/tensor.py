@@ -9,6 +9,7 @@ import numpy as np
 
 from . import autograd, dtypes, random
 from .backend import get_backend, normalize_device
+from .hooks import HookHandle
 
 
 class Tensor:
@@ -135,7 +136,7 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("register_hook(): this tensor does not require grad")
         self._hooks.append(hook)
-        return _HookHandle(self._hooks, hook)
+        return HookHandle(self._hooks, hook)
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in .grad after backward."""
@@ -231,15 +232,6 @@ class Tensor:
 
     def relu(self):
         return ops.elementwise.relu(self)
-
-
-class _HookHandle:
-    def __init__(self, hooks, hook):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self):
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 # --- construction -----------------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+"""BatchNorm2d: per-channel normalisation with learnable scale and shift and running statistics."""
+from .. import functional as F
+from ..dtypes import int64
+from ..tensor import ones, tensor, zeros
+from .module import Module
+from .parameter import Parameter
+
+
+class BatchNorm2d(Module):
+    """(N, C, H, W) -> (N, C, H, W). Train mode: batch statistics, running ones updated in
+    place (momentum=None: cumulative average); eval mode: running statistics."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Parameter(ones(num_features)) if affine else None
+        self.bias = Parameter(zeros(num_features)) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features))
+            self.register_buffer("running_var", ones(num_features))
+            self.register_buffer("num_batches_tracked",
+                                 tensor(0, dtype=int64, device=self.running_mean.device))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, x):
+        use_batch_stats = self.training or self.running_mean is None
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            counter = self.num_batches_tracked
+            counter.data = counter._backend.add(counter.data, 1)
+            if self.momentum is None:
+                momentum = 1.0 / counter.item()
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}," \
+               f" affine={self.affine}, track_running_stats={self.track_running_stats}"

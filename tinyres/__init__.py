@@ -18,4 +18,6 @@ from .random import manual_seed  # noqa: F401
 from .summary import summary  # noqa: F401
 from .tensor import Tensor, ones, ones_like, randn, tensor, zeros, zeros_like  # noqa: F401
 
+from . import data, optim  # noqa: E402,F401 - they build on Tensor
+
 __version__ = "0.1.0"

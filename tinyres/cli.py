@@ -1,0 +1,45 @@
+"""The `tinyres` command: one sub-command per module in tinyres/commands/.
+
+Each command module has NAME, HELP, add_arguments(parser) and run(args) -> exit code. Bad
+arguments or inputs end in one clear line on stderr (exit status 2), never a traceback.
+"""
+import argparse
+import sys
+
+from .commands import COMMANDS
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: printed as one line, exit status 2."""
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="tinyres", description="tinyres: residual networks from scratch (train, inspect,"
+                                    " check and benchmark).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for command in COMMANDS:
+        p = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        command.add_arguments(p)
+        p.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except (UsageError, ValueError, TypeError, FileNotFoundError) as error:
+        if getattr(args, "debug", False):
+            raise
+        print(f"tinyres {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tinyres {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+"""The sub-commands of the `tinyres` command, in the order `tinyres --help` lists them."""
+from . import models_cmd, summary_cmd
+
+COMMANDS = [models_cmd, summary_cmd]

@@ -7,10 +7,7 @@ import argparse
 import sys
 
 from .commands import COMMANDS
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for: printed as one line, exit status 2."""
+from .commands.usage import UsageError
 
 
 def build_parser():

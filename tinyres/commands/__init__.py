@@ -1,4 +1,4 @@
 """The sub-commands of the `tinyres` command, in the order `tinyres --help` lists them."""
-from . import models_cmd, summary_cmd
+from . import eval_cmd, gradcheck_cmd, models_cmd, summary_cmd, train_cmd
 
-COMMANDS = [models_cmd, summary_cmd]
+COMMANDS = [train_cmd, eval_cmd, summary_cmd, gradcheck_cmd, models_cmd]

@@ -1,0 +1,48 @@
+"""`tinyres gradcheck MODEL`: float64 gradient check of a whole model on a tiny input, with the
+worst relative error of each parameter."""
+import numpy as np
+
+from .. import models
+from ..gradcheck_model import check_model
+from ..random import manual_seed
+from ..tensor import tensor
+from .usage import UsageError
+
+NAME = "gradcheck"
+HELP = "check a whole model's backward against float64 finite differences"
+
+
+def add_arguments(parser):
+    parser.add_argument("model", help="model name (see `tinyres models`)")
+    parser.add_argument("--input-size", type=int, default=None,
+                        help="image height = width (default: 8 for CIFAR models, 32 otherwise)")
+    parser.add_argument("--batch", type=int, default=2, help="batch size (default: 2)")
+    parser.add_argument("--elements", type=int, default=3,
+                        help="elements checked per parameter (default: 3)")
+    parser.add_argument("--num-classes", type=int, default=10, help="(default: 10)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def run(args):
+    if args.model not in models.list_models():
+        raise UsageError(f"unknown model {args.model!r}; see `tinyres models`")
+    if args.batch < 2:
+        raise UsageError("--batch must be >= 2: train-mode batch norm needs two samples")
+    manual_seed(args.seed)
+    model = models.get(args.model, num_classes=args.num_classes).double()
+    size = args.input_size or (8 if args.model.startswith("cifar") else 32)
+    rng = np.random.default_rng(args.seed)
+    x = tensor(rng.standard_normal((args.batch, 3, size, size)), requires_grad=True)
+    y = tensor(rng.integers(0, args.num_classes, args.batch))
+    rows = check_model(model, x, y, elements=args.elements, seed=args.seed)
+    print(f"{'parameter':40s} {'shape':>18s} {'checked':>8s} {'max abs err':>12s}"
+          f" {'worst rel err':>14s}")
+    for row in rows:
+        flag = "" if row["ok"] else "  FAIL"
+        print(f"{row['name']:40s} {str(row['shape']):>18s} {row['checked']:>8d}"
+              f" {row['max_abs_error']:>12.3g} {row['worst_relative_error']:>14.3g}{flag}")
+    failed = [row["name"] for row in rows if not row["ok"]]
+    worst = max(row["worst_relative_error"] for row in rows)
+    print(f"{len(rows)} tensors checked, worst relative error {worst:.3g}:"
+          f" {'FAILED ' + ', '.join(failed) if failed else 'all gradients agree'}")
+    return 1 if failed else 0

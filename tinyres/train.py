@@ -1,0 +1,137 @@
+"""The training loop: fit() trains for some epochs, evaluates, checkpoints and resumes.
+
+A checkpoint (written atomically after every epoch) holds everything the next epoch depends on:
+model, optimizer and scheduler state, the data loader's position and seed, tinyres's RNG state
+and the history so far. So 2 epochs straight and 1 epoch + resume + 1 epoch give bit-for-bit the
+same parameters.
+"""
+import os
+import time
+
+from . import functional as F
+from . import random
+from .grad_mode import no_grad
+from .io import load, save
+from .progress import progress
+
+CHECKPOINT_NAME = "last.npz"
+
+
+def train_epoch(model, optimizer, loader, show_progress=True, description="train"):
+    """One pass over loader; returns (mean loss, accuracy) over the samples seen."""
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    bar = progress(len(loader), description, show_progress)
+    for x, y in loader:
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        batch = y.shape[0]
+        total_loss += loss.item() * batch
+        correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
+        seen += batch
+        bar.update(1, loss=total_loss / seen)
+    bar.close()
+    return total_loss / max(seen, 1), correct / max(seen, 1)
+
+
+def evaluate(model, loader, show_progress=False):
+    """(mean loss, accuracy) of model in eval mode over every batch of loader."""
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    bar = progress(len(loader), "eval", show_progress)
+    with no_grad():
+        for x, y in loader:
+            logits = model(x)
+            total_loss += F.cross_entropy(logits, y).item() * y.shape[0]
+            correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
+            seen += y.shape[0]
+            bar.update(1)
+    bar.close()
+    return total_loss / max(seen, 1), correct / max(seen, 1)
+
+
+def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None,
+        checkpoint_dir=None, resume=None, show_progress=True, log=print, is_main=True,
+        on_epoch_end=None, config=None):
+    """Train until `epochs` epochs are done (counting those of a resumed checkpoint).
+
+    scheduler: stepped once per epoch. checkpoint_dir: write last.npz there after each epoch
+    (only where is_main), with `config` (a dict of how to rebuild the run). resume: a checkpoint
+    file (or a folder holding last.npz) to continue from. Returns the history: one dict per epoch (epoch, lr, train_loss, train_accuracy,
+    test_loss, test_accuracy, seconds).
+    """
+    history, start = [], 0
+    if resume is not None:
+        history, start = restore(resume, model, optimizer, scheduler, train_loader)
+        log(f"resumed from {resume}: {start} epoch(s) done")
+    for epoch in range(start, epochs):
+        began = time.perf_counter()
+        lr = optimizer.param_groups[0]["lr"]
+        train_loss, train_acc = train_epoch(model, optimizer, train_loader, show_progress,
+                                            f"epoch {epoch + 1}/{epochs}")
+        if scheduler is not None:
+            scheduler.step()
+        record = {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss,
+                  "train_accuracy": train_acc}
+        if test_loader is not None:
+            record["test_loss"], record["test_accuracy"] = evaluate(model, test_loader)
+        record["seconds"] = time.perf_counter() - began
+        history.append(record)
+        log(format_record(record))
+        if checkpoint_dir is not None and is_main:
+            write_checkpoint(checkpoint_dir, model, optimizer, scheduler, train_loader, history,
+                             config)
+        if on_epoch_end is not None:
+            on_epoch_end(record)
+    return history
+
+
+def format_record(record):
+    """One log line for an epoch."""
+    line = (f"epoch {record['epoch']}: lr {record['lr']:.4g}  train loss"
+            f" {record['train_loss']:.4f} acc {record['train_accuracy']:.4f}")
+    if "test_accuracy" in record:
+        line += f"  test loss {record['test_loss']:.4f} acc {record['test_accuracy']:.4f}"
+    return line + f"  ({record['seconds']:.1f} s)"
+
+
+def write_checkpoint(folder, model, optimizer, scheduler, loader, history, config=None):
+    """Atomically write everything the next epoch depends on to folder/last.npz."""
+    os.makedirs(folder, exist_ok=True)
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": None if scheduler is None else scheduler.state_dict(),
+        "loader": loader.state_dict(),
+        "rng": random.get_state(),
+        "epoch": len(history),
+        "history": history,
+        "config": config or {},
+    }
+    path = os.path.join(folder, CHECKPOINT_NAME)
+    save(state, path)
+    return path
+
+
+def checkpoint_path(resume):
+    """A checkpoint file, or a folder holding last.npz -> the file's path."""
+    path = os.path.join(resume, CHECKPOINT_NAME) if os.path.isdir(resume) else resume
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no checkpoint at {resume!r} (expected a .npz file written by"
+                                f" tinyres train, or a folder holding {CHECKPOINT_NAME})")
+    return path
+
+
+def restore(resume, model, optimizer, scheduler, loader):
+    """Load a checkpoint into the objects; returns (history, epochs done)."""
+    state = load(checkpoint_path(resume), device=None)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if scheduler is not None and state["scheduler"] is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    loader.load_state_dict(state["loader"])
+    random.set_state(state["rng"])
+    return list(state["history"]), int(state["epoch"])

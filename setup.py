@@ -19,6 +19,7 @@ setup(
     install_requires=["numpy>=1.24", "numba>=0.58"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
+        "train": ["tqdm"],
         "gpu": ["cupy-cuda13x"],
     },
     entry_points={"console_scripts": ["tinyres=tinyres.cli:main"]},

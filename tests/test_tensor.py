@@ -54,3 +54,6 @@ def test_bad_construction_is_refused():
         tinyres.tensor([1.0, 2.0]).item()
     with pytest.raises(ValueError, match="device must be one of"):
         tinyres.zeros(2, device="tpu")
+    with pytest.raises(TypeError, match="int64 tensor with the non-integer 1.5 would truncate"):
+        tinyres.tensor([1, 2]) + 1.5
+    assert (tinyres.tensor([1, 2]) + 1).tolist() == [2, 3]

@@ -315,6 +315,9 @@ def _as_tensor(value, like):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not dtypes.is_float(like.dtype) and value != int(value):
+            raise TypeError(f"arithmetic of a {like.dtype} tensor with the non-integer {value!r}"
+                            " would truncate it; convert the tensor with .to(dtype='float32')")
         return Tensor._from_array(like._backend.asarray(value, like.dtype), like._backend)
     raise TypeError(
         f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"

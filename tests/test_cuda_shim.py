@@ -2,7 +2,16 @@
 .cu files against tests/cuda_shim/shim.h and NumPy stands in for CuPy, so index arithmetic,
 launch geometry, reductions with __syncthreads and argument types are checked against the
 NumPy reference on machines without a GPU (CI). What only a GPU can show (NVRTC, cuBLAS, CuPy
-itself, real concurrency) is left to test_kernels_cuda.py."""
+itself, real concurrency) is left to test_kernels_cuda.py.
+
+Out-of-bounds reads and writes (which a lucky comparison could miss) show under AddressSanitizer,
+opt-in because it is slow (minutes) and needs its runtime preloaded:
+
+    TINYRES_SHIM_SANITIZE=1 ASAN_OPTIONS=detect_leaks=0 \
+    LD_PRELOAD="$(g++ -print-file-name=libasan.so) $(g++ -print-file-name=libubsan.so)" \
+    python -m pytest -q -p no:cacheprovider tests/test_cuda_shim.py
+"""
+import os
 import shutil
 
 import numpy as np
@@ -15,6 +24,7 @@ from tinyres.kernels import cuda
 from tinyres.kernels.cuda import runtime
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not on PATH")
+SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g")
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +32,8 @@ def shim(request, tmp_path_factory):
     """The cuda TABLE running on the CPU for this module's tests; CuPy's platform after."""
     cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
     build_dir = cache.mkdir("cuda_shim") if cache else tmp_path_factory.mktemp("cuda_shim")
-    previous = runtime.use(shim_platform(build_dir))
+    flags = SANITIZE if os.environ.get("TINYRES_SHIM_SANITIZE") == "1" else ()
+    previous = runtime.use(shim_platform(build_dir, flags))
     try:
         build_all(cuda.SOURCES, kernel_cases.DTYPES)
         yield cuda.TABLE

@@ -69,7 +69,7 @@ def require_device():
         raise DeviceUnavailableError(
             "device 'cuda' is unavailable: CuPy and a GPU are here, but NVRTC (the CUDA"
             " runtime compiler that builds tinyres's kernels) cannot be loaded:"
-            f" {error}; pip install nvidia-cuda-nvrtc"
+            f" {error}; pip install 'nvidia-cuda-nvrtc==13.*'"
         ) from error
 
 

@@ -3,10 +3,11 @@
 //
 // A grid runs one block at a time; a block's threads run as fibers (ucontext) on one OS
 // thread, each until its next __syncthreads(), round after round in a shuffled order, so block
-// reductions work as on a GPU and a missing barrier shows as a wrong result. __shared__ arrays become function statics, which is right because only one block
-// runs at a time. atomicAdd is a plain add (nothing runs concurrently). A launch checks, as the
-// driver would not: argument count and C types against the kernel's parameters, CUDA's limits
-// on block and grid sizes, and that no thread returns while others wait at a barrier.
+// reductions work as on a GPU and a missing barrier shows as a wrong result. __shared__ arrays
+// become function statics, which is right because only one block runs at a time. atomicAdd is
+// a plain add (nothing runs concurrently). A launch checks, as the driver would not: argument
+// count and C types against the kernel's parameters, CUDA's limits on block and grid sizes,
+// and that no thread returns while others wait at a barrier.
 #pragma once
 
 #include <math.h>

@@ -1,10 +1,14 @@
 """The backend interface: every backend implements exactly the listed kernels; devices."""
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
 import tinyres
 from tinyres import backend as backends
-from tinyres.kernels import cpu
+from tinyres.kernels import cpu, cuda
 
 
 def test_cpu_tables_implement_exactly_the_kernel_list():
@@ -12,6 +16,46 @@ def test_cpu_tables_implement_exactly_the_kernel_list():
     assert set(cpu.TABLE) == set(backends.KERNELS)
     assert set(cpu.NUMBA_OVERRIDES) <= set(backends.KERNELS)
     assert {"col2im", "maxpool2d_forward", "maxpool2d_backward"} <= set(cpu.NUMBA_OVERRIDES)
+
+
+def test_cuda_table_implements_exactly_the_kernel_list_without_a_gpu():
+    assert set(cuda.TABLE) == set(backends.KERNELS)
+    assert all(callable(kernel) for kernel in cuda.TABLE.values())
+
+
+def _run_without_cupy(code):
+    """Run code in a fresh interpreter where `import cupy` fails; returns its stdout."""
+    script = "import sys\nsys.modules['cupy'] = None  # import cupy now raises ImportError\n"
+    result = subprocess.run([sys.executable, "-c", script + textwrap.dedent(code)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_tinyres_and_the_cuda_kernels_import_without_cupy():
+    out = _run_without_cupy("""
+        import tinyres
+        from tinyres.backend import KERNELS
+        from tinyres.kernels import cuda
+        from tinyres.kernels.cuda import activation, batchnorm, conv, loss, optim, pool
+        assert set(cuda.TABLE) == set(KERNELS)
+        try:
+            tinyres.zeros(2, device="cuda")
+        except tinyres.backend.DeviceUnavailableError as error:
+            print(error)
+        print(tinyres.available_devices())
+    """)
+    assert "CuPy is not installed: pip install cupy-cuda13x" in out
+    assert "['cpu']" in out
+
+
+@pytest.mark.skipif(tinyres.is_available("cuda"), reason="this machine has a GPU")
+def test_without_a_gpu_the_cuda_error_says_what_is_missing():
+    with pytest.raises(backends.DeviceUnavailableError) as info:
+        cuda.load_table()
+    message = str(info.value)
+    assert ("CuPy is not installed" in message
+            or "CuPy is installed but no CUDA GPU/driver is available: " in message), message
 
 
 def test_every_available_backend_implements_exactly_the_kernel_list(backend):

@@ -21,7 +21,7 @@ class Tensor:
         """Like tinyres.tensor(): copy data (list, number, ndarray, Tensor) onto a device."""
         device = _device_of(data) if device is None else device
         backend = get_backend(device)
-        host = _host(data)
+        host = _host(data, backend)
         array = backend.asarray(host, _infer_dtype(data, dtype))
         if array is host:  # asarray kept the caller's array: copy, so the two never alias
             array = backend.copy(array)
@@ -288,9 +288,15 @@ def _device_of(data):
     return None
 
 
-def _host(data):
-    """Data as something a backend's asarray accepts (a cuda backend also takes its own arrays)."""
-    return data.numpy() if isinstance(data, Tensor) else data
+def _host(data, backend):
+    """Data as something backend.asarray accepts: the cuda backend takes GPU arrays as they are,
+    the cpu backend gets a host copy of them."""
+    if isinstance(data, Tensor):  # on its own device already: no round trip through the host
+        return data.data if data._backend is backend else data.numpy()
+    if hasattr(data, "__cuda_array_interface__") and backend.name != "cuda":
+        cuda = get_backend("cuda")
+        return cuda.to_host(cuda.asarray(data))
+    return data
 
 
 def _infer_dtype(data, dtype):

@@ -1,0 +1,21 @@
+"""CUDA ReLU (activation.cu); same results as kernels/cpu/activation.py."""
+from .runtime import Source, contiguous, flat_grid, i64, xp
+
+SOURCE = Source("activation.cu", ("relu_forward", "relu_backward"))
+
+
+def relu_forward(x):
+    """(...) -> max(x, 0); NaN stays NaN."""
+    y = xp.empty(x.shape, dtype=x.dtype)
+    grid, block = flat_grid(x.size)
+    SOURCE.launch("relu_forward", x.dtype, grid, block, (contiguous(x), i64(x.size), y))
+    return y
+
+
+def relu_backward(gy, y):
+    """(...) -> gy where the output was positive, else 0."""
+    gx = xp.empty(gy.shape, dtype=gy.dtype)
+    grid, block = flat_grid(gy.size)
+    SOURCE.launch("relu_backward", gy.dtype, grid, block,
+                  (contiguous(gy), contiguous(y), i64(gy.size), gx))
+    return gx

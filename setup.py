@@ -20,6 +20,7 @@ setup(
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
         "gpu": ["cupy-cuda13x"],
+        "mpi": ["mpi4py>=3.1", "mpich"],  # tinyres.distributed; mpich brings mpiexec
     },
     entry_points={"console_scripts": ["tinyres=tinyres.cli:main"]},
 )

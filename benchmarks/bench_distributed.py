@@ -53,22 +53,23 @@ def build(group, batch):
     return model, opt, x, y
 
 
-def step(model, opt, x, y):
-    """One training step; returns the seconds spent in the gradient all-reduce."""
+def step(model, opt, x, y, group):
+    """One training step; returns (seconds in allreduce_gradients(), of which in all-reduce)."""
     import tinyres.functional as F
     loss = F.cross_entropy(model(x), y)
     opt.zero_grad()
     loss.backward()
-    began = time.perf_counter()
+    began, inside = time.perf_counter(), group.seconds
     model.allreduce_gradients()
-    reduce_seconds = time.perf_counter() - began
+    call, inside = time.perf_counter() - began, group.seconds - inside
     opt.step()
-    return reduce_seconds
+    return call, inside
 
 
-def gradient_allreduce_alone(group, size, repeats=20):
-    """Median seconds of one all-reduce of `size` float32 values, ranks lined up by a barrier."""
-    flat, times = np.zeros(size, np.float32), []
+def allreduce_alone(group, size, dtype=np.float32, repeats=20):
+    """Median seconds of one all-reduce of `size` values, the ranks lined up by a barrier first
+    (so it is the transfer, not the wait for a slower rank)."""
+    flat, times = np.zeros(size, dtype), []
     for _ in range(repeats):
         group.barrier()
         began = time.perf_counter()
@@ -82,18 +83,21 @@ def worker(batch, steps, warmup):
     group = TimedGroup(dist.init_process_group())
     model, opt, x, y = build(group, batch)
     for _ in range(warmup):  # Numba compiles on first use
-        step(model, opt, x, y)
+        step(model, opt, x, y, group)
     group.barrier()
-    group.seconds, group.calls, grad_seconds = 0.0, 0, 0.0
+    group.seconds, group.calls, grad_call, grad_comm = 0.0, 0, 0.0, 0.0
     began = time.perf_counter()
     for _ in range(steps):
-        grad_seconds += step(model, opt, x, y)
+        call, inside = step(model, opt, x, y, group)
+        grad_call, grad_comm = grad_call + call, grad_comm + inside
     total = time.perf_counter() - began
     size = sum(b.size for b in model.buckets.buckets)
-    alone = gradient_allreduce_alone(group, size) if group.world_size > 1 else 0.0
-    stats = {"step": total / steps, "comm": group.seconds / steps,
-             "grad_allreduce": grad_seconds / steps, "calls": group.calls / steps,
-             "buckets": len(model.buckets.buckets), "grad_values": size, "alone": alone}
+    stats = {"step": total / steps, "comm": group.seconds / steps, "grad_comm": grad_comm / steps,
+             "grad_copy": (grad_call - grad_comm) / steps, "calls": group.calls / steps,
+             "buckets": len(model.buckets.buckets), "grad_values": size}
+    several = group.world_size > 1  # the bare group: these calls are not the steps' traffic
+    stats["alone"] = allreduce_alone(group.group, size) if several else 0.0
+    stats["small"] = allreduce_alone(group.group, 65, np.float64, 200) if several else 0.0
     everyone = group.comm.gather(stats, root=0)
     if group.rank == 0:
         print("RESULT " + json.dumps({"processes": group.world_size, "ranks": everyone}))
@@ -115,14 +119,15 @@ def report(processes, threads, result, batch, baseline):
     ranks = result["ranks"]
     step_s = max(r["step"] for r in ranks)  # the job moves at its slowest rank's pace
     comm = np.mean([r["comm"] for r in ranks])
-    grad = np.mean([r["grad_allreduce"] for r in ranks])
+    grad = np.mean([r["grad_comm"] for r in ranks])
+    copy = np.mean([r["grad_copy"] for r in ranks])
     rate = processes * batch / step_s
     speedup = "" if baseline is None else f"{rate / baseline:.2f}x"
-    alone = ranks[0]["alone"] * 1e3
-    print(f"| {processes} x {threads} thread(s) | {batch} x {processes} | {step_s * 1e3:7.0f} |"
-          f" {rate:6.1f} | {speedup:>5} | {comm / step_s:5.1%} ({(comm - grad) * 1e3:.0f} +"
-          f" {grad * 1e3:.0f}) | {ranks[0]['calls']:.0f} | {ranks[0]['buckets']} |"
-          f" {alone:.2f} |")
+    alone, small = ranks[0]["alone"] * 1e3, ranks[0]["small"] * 1e6
+    print(f"| {processes} x {threads} | {batch} x {processes} | {step_s * 1e3:6.0f} |"
+          f" {rate:6.1f} | {speedup:>5} | {comm / step_s:5.1%} | {(comm - grad) * 1e3:4.0f} |"
+          f" {grad * 1e3:4.1f} | {copy * 1e3:4.1f} | {ranks[0]['calls']:.0f} |"
+          f" {ranks[0]['buckets']} | {alone:.2f} | {small:.0f} |")
     return rate
 
 
@@ -137,9 +142,10 @@ def main():
         return worker(args.batch, args.steps, args.warmup)
     print(f"load average before: {open('/proc/loadavg').read().split()[:3]}, cpus:"
           f" {os.cpu_count()}")
-    print("| processes x threads | batch | ms/step | samples/s | vs 1x1 | communication"
-          " (syncbn + grad ms) | all-reduces/step | buckets | grad all-reduce alone (ms) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| processes x threads | batch | ms/step | samples/s | vs 1 x 1 | in all-reduce |"
+          " SyncBN all-reduces (ms) | gradient all-reduce (ms) | bucket copy + scale (ms) |"
+          " all-reduces/step | buckets | gradients alone (ms) | 65 float64 alone (us) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     baseline = None
     for processes, threads in CONFIGS:
         result = run_config(processes, threads, args)

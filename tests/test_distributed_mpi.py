@@ -133,11 +133,3 @@ def test_train_command_failure_on_a_rank_is_one_line_per_rank_and_a_stop(tmp_pat
     assert done.returncode != 0
     assert "tinyres train: rank" in done.stderr and "cifar10 needs --data-root" in done.stderr
     assert "Traceback" not in done.stderr
-
-
-def test_distributed_without_mpi4py_is_one_clear_line(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "mpi4py", None)  # import mpi4py now raises ImportError
-    assert main(["train", "--distributed", "--data", "digits"]) == 2
-    err = capsys.readouterr().err
-    assert "--distributed needs mpi4py and MPI: pip install mpi4py mpich" in err
-    assert err.count("\n") == 1

@@ -60,7 +60,6 @@ def start(distributed, device, timeout):
     backend = "nccl" if device is not None and device.startswith("cuda") else "mpi"
     try:
         group = dist.init_process_group(backend, timeout=timeout)
-    except ImportError as error:
-        raise UsageError(f"--distributed needs mpi4py and MPI: pip install mpi4py mpich"
-                         f" ({error})") from error
+    except ImportError as error:  # no mpi4py; or no CuPy/NCCL for --device cuda
+        raise UsageError(f"--distributed: {error}") from error
     return DataParallelJob(group)

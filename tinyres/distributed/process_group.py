@@ -12,7 +12,7 @@ use, never by `import tinyres`.
 """
 import numpy as np
 
-from .failure import install_excepthook
+from .failure import abort_on_error, install_excepthook
 from .mpi_collectives import MpiCollectives
 
 INSTALL_HINT = "pip install mpi4py mpich"
@@ -25,8 +25,8 @@ def import_mpi():
     try:
         from mpi4py import MPI
     except ImportError as error:
-        raise ImportError(f"tinyres.distributed needs mpi4py and an MPI library"
-                          f" ({INSTALL_HINT}): {error}") from error
+        raise ImportError(f"tinyres.distributed needs mpi4py and an MPI library:"
+                          f" {INSTALL_HINT} ({error})") from error
     return MPI
 
 
@@ -48,7 +48,9 @@ class ProcessGroup:
         self.nccl = None
         if backend == "nccl":
             from .nccl_collectives import NcclCollectives  # CuPy only when asked for
-            self.nccl = NcclCollectives(self.comm, self.local_rank)
+            # a rank failing here would leave the others in NCCL's setup broadcast forever
+            with abort_on_error(self, "tinyres.distributed: NCCL setup"):
+                self.nccl = NcclCollectives(self.comm, self.local_rank)
 
     def __repr__(self):
         return (f"ProcessGroup(rank={self.rank}, world_size={self.world_size},"

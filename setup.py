@@ -21,6 +21,7 @@ setup(
         "test": ["pytest>=7", "hypothesis>=6"],
         "train": ["tqdm"],
         "gpu": ["cupy-cuda13x"],
+        "mpi": ["mpi4py>=3.1", "mpich"],  # tinyres.distributed; mpich brings mpiexec
     },
     entry_points={"console_scripts": ["tinyres=tinyres.cli:main"]},
 )

@@ -17,8 +17,11 @@ from .progress import progress
 CHECKPOINT_NAME = "last.npz"
 
 
-def train_epoch(model, optimizer, loader, show_progress=True, description="train"):
-    """One pass over loader; returns (mean loss, accuracy) over the samples seen."""
+def train_epoch(model, optimizer, loader, show_progress=True, description="train",
+                after_backward=None, sum_totals=None):
+    """One pass over loader; returns (mean loss, accuracy) over the samples seen. Data-parallel
+    runs give after_backward() (average the gradients) and sum_totals(list) -> list (add the
+    epoch's loss, correct and seen over the processes)."""
     model.train()
     total_loss, correct, seen = 0.0, 0, 0
     bar = progress(len(loader), description, show_progress)
@@ -27,6 +30,8 @@ def train_epoch(model, optimizer, loader, show_progress=True, description="train
         loss = F.cross_entropy(logits, y)
         optimizer.zero_grad()
         loss.backward()
+        if after_backward is not None:
+            after_backward()
         optimizer.step()
         batch = y.shape[0]
         total_loss += loss.item() * batch
@@ -34,6 +39,8 @@ def train_epoch(model, optimizer, loader, show_progress=True, description="train
         seen += batch
         bar.update(1, loss=total_loss / seen)
     bar.close()
+    if sum_totals is not None:
+        total_loss, correct, seen = sum_totals([total_loss, correct, seen])
     return total_loss / max(seen, 1), correct / max(seen, 1)
 
 
@@ -55,13 +62,14 @@ def evaluate(model, loader, show_progress=False):
 
 def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None,
         checkpoint_dir=None, resume=None, show_progress=True, log=print, is_main=True,
-        on_epoch_end=None, config=None):
+        on_epoch_end=None, config=None, after_backward=None, sum_totals=None):
     """Train until `epochs` epochs are done (counting those of a resumed checkpoint).
 
     scheduler: stepped once per epoch. checkpoint_dir: write last.npz there after each epoch
     (only where is_main), with `config` (a dict of how to rebuild the run). resume: a checkpoint
-    file (or a folder holding last.npz) to continue from. Returns the history: one dict per epoch (epoch, lr, train_loss, train_accuracy,
-    test_loss, test_accuracy, seconds).
+    file (or a folder holding last.npz) to continue from. after_backward, sum_totals: see
+    train_epoch (data-parallel runs). Returns the history: one dict per epoch (epoch, lr,
+    train_loss, train_accuracy, test_loss, test_accuracy, seconds).
     """
     history, start = [], 0
     if resume is not None:
@@ -71,7 +79,8 @@ def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None
         began = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
         train_loss, train_acc = train_epoch(model, optimizer, train_loader, show_progress,
-                                            f"epoch {epoch + 1}/{epochs}")
+                                            f"epoch {epoch + 1}/{epochs}", after_backward,
+                                            sum_totals)
         if scheduler is not None:
             scheduler.step()
         record = {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss,

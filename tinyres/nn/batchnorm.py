@@ -29,14 +29,18 @@ class BatchNorm2d(Module):
 
     def forward(self, x):
         use_batch_stats = self.training or self.running_mean is None
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch_stats, self._step_momentum(), self.eps)
+
+    def _step_momentum(self):
+        """Count a training batch; the momentum for this batch's running-stats update."""
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             counter = self.num_batches_tracked
             counter.data = counter._backend.add(counter.data, 1)
             if self.momentum is None:
                 momentum = 1.0 / counter.item()
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            use_batch_stats, momentum, self.eps)
+        return momentum
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}," \

@@ -1,0 +1,47 @@
+"""What a failing rank does: say who failed and why, then stop every rank of the job.
+
+MPI collectives have no timeouts of their own: when one rank dies of an exception while the others
+wait in an all-reduce, they wait forever. MPI_Abort ends every process of the job (mpiexec then
+exits non-zero), so a failure is one message and a stop instead of a hang.
+"""
+import socket
+import sys
+from contextlib import contextmanager
+
+
+def abort(comm, message, code=1):
+    """Print message on stderr, then end every rank of comm's job with exit status code."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+    comm.Abort(code)
+
+
+def describe(group):
+    """'rank 1 of 2 (host)' for messages."""
+    return f"rank {group.rank} of {group.world_size} ({socket.gethostname()})"
+
+
+def install_excepthook(group):
+    """An uncaught exception on any rank prints its traceback and the rank, then aborts the job."""
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback):
+        previous(kind, value, traceback)
+        abort(group.comm, f"tinyres.distributed: {describe(group)} failed with"
+                          f" {kind.__name__}: {value}; aborting the job")
+
+    sys.excepthook = hook
+    return hook
+
+
+@contextmanager
+def abort_on_error(group, prefix="tinyres"):
+    """with abort_on_error(group): an Exception inside prints '<prefix>: rank R of W (host):
+    error: ...' and aborts the job; with one rank it propagates unchanged."""
+    try:
+        yield
+    except Exception as error:
+        if group is None or group.world_size == 1:
+            raise
+        abort(group.comm, f"{prefix}: {describe(group)}: error: {type(error).__name__}: {error};"
+                          " aborting the job")

@@ -20,6 +20,7 @@ setup(
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
         "gpu": ["cupy-cuda13x"],
+        "viz": ["matplotlib>=3.5"],  # tinyres.viz pictures and `tinyres gradflow`
     },
     entry_points={"console_scripts": ["tinyres=tinyres.cli:main"]},
 )

@@ -12,6 +12,12 @@ lets it replace them:
 Every v_j feeds every Pick, so the backward pass (reverse topological order) visits every w_i
 before any v_j. Hooks on the w_i record the gradients; the first hook on a v_j calls the
 callback with all of them, and each v_j's hook hands back its replacement.
+
+As in PyTorch: grad_input has one entry per positional argument (None for non-tensors and, when
+no input needs a gradient, for all: the hook then fires once the output gradients are known);
+a tensor argument that got no gradient while another did gets zeros; forward hooks see the
+routed inputs. One difference: a None that a hook returns for a tensor becomes a zero gradient
+here, where PyTorch sends no gradient at all (the leaf's .grad stays None there).
 """
 from ..dtypes import is_float
 from ..grad_mode import is_grad_enabled

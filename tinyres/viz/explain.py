@@ -93,7 +93,8 @@ def _backward_walk(block, run):
     lines = ["", RULE, "1. The backward walk, in the order autograd visits the nodes",
              "   (reverse topological order: a node comes after every node computed from it)",
              "   ('conv1(.)' is the output of conv1; |grad| is the L2 norm of dL/d(node))",
-             RULE, f"{'step':>4s}  {'node':24s} {'made by':12s} {'grad shape':>16s} {'|grad|':>10s}"]
+             RULE, f"{'step':>4s}  {'node':24s} {'made by':12s} {'grad shape':>16s}"
+                   f" {'|grad|':>10s}"]
     for step, (t, grad) in enumerate(visits, 1):
         made_by = "parameter" if t.grad_fn is None and t is not run["x"] else (
             "input" if t.grad_fn is None else t.grad_fn.name)

@@ -6,9 +6,10 @@
     dot = to_dot(model(x), module=model)         # the autograd graph as Graphviz DOT text
     render(dot, "graph.svg")                     # needs Graphviz's `dot` program
 
-The `tinyres explain` command (tinyres.viz.explain) walks through the backward pass of one block.
+explain_block() (the `tinyres explain` command) walks through the backward pass of one block.
 """
 from .gradient_flow import BlockFlow, GradientFlow, LayerFlow, gradient_flow  # noqa: F401
 from .probes import BlockProbe, probe_blocks, residual_blocks  # noqa: F401
 from .graph import render, to_dot  # noqa: F401
 from .plot import plot_gradient_flow  # noqa: F401
+from .explain import explain_block  # noqa: F401

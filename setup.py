@@ -22,6 +22,7 @@ setup(
         "train": ["tqdm"],
         "gpu": ["cupy-cuda13x"],
         "mpi": ["mpi4py>=3.1", "mpich"],  # tinyres.distributed; mpich brings mpiexec
+        "viz": ["matplotlib>=3.5"],  # tinyres.viz pictures and `tinyres gradflow`
     },
     entry_points={"console_scripts": ["tinyres=tinyres.cli:main"]},
 )

@@ -1,1 +1,2 @@
-"""Benchmarks of tinyres; each bench_*.py runs as a script and its figures go to RESULTS*.md."""
+"""Benchmarks and experiments; run each from the repository root as `python -m benchmarks.NAME`;
+their figures go to RESULTS*.md."""

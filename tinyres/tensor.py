@@ -144,13 +144,19 @@ class Tensor:
             raise RuntimeError("retain_grad(): this tensor does not require grad")
         self._retains_grad = True
 
+    @property
+    def retains_grad(self):
+        """Whether this non-leaf tensor keeps its .grad (False for leaves, as in PyTorch)."""
+        return self._retains_grad and not self.is_leaf
+
     def _run_hooks(self, grad):
         for hook in list(self._hooks):
             result = hook(Tensor._from_array(grad, self._backend))
             if result is not None:
-                if result.shape != self.shape:
+                if result.shape != self.shape or result.dtype != self.dtype:
                     raise ValueError(
-                        f"a hook returned a gradient of shape {result.shape}, expected {self.shape}"
+                        f"a hook returned a gradient of shape {result.shape} and dtype"
+                        f" {result.dtype}, expected {self.shape} and {self.dtype}"
                     )
                 grad = result.data
         return grad

@@ -10,6 +10,7 @@ from ..backend import get_backend, move
 from ..dtypes import is_float, resolve
 from ..tensor import Tensor
 from ..hooks import HookHandle
+from .backward_hooks import BackwardHookCall
 from .parameter import Parameter
 from .state import load_into
 
@@ -25,6 +26,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", [])
         object.__setattr__(self, "_forward_hooks", [])
+        object.__setattr__(self, "_backward_hooks", [])
+        object.__setattr__(self, "_backward_pre_hooks", [])
         object.__setattr__(self, "training", True)
 
     # --- registration ---------------------------------------------------------------------------
@@ -194,12 +197,16 @@ class Module:
             replaced = hook(self, args)
             if replaced is not None:
                 args = replaced if isinstance(replaced, tuple) else (replaced,)
+        backward = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward = BackwardHookCall(self, self._backward_hooks, self._backward_pre_hooks)
+            args = backward.setup_inputs(args)
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks):
             replaced = hook(self, args, out)
             if replaced is not None:
                 out = replaced
-        return out
+        return out if backward is None else backward.setup_outputs(out)
 
     def register_forward_pre_hook(self, hook):
         """hook(module, args) -> None or new args, before forward."""
@@ -210,6 +217,19 @@ class Module:
         """hook(module, args, output) -> None or a new output, after forward."""
         self._forward_hooks.append(hook)
         return HookHandle(self._forward_hooks, hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) -> None or a new grad_input, once the gradients
+        of the module's inputs are known; tuples with one entry per positional argument (None
+        where no gradient) and per output."""
+        self._backward_hooks.append(hook)
+        return HookHandle(self._backward_hooks, hook)
+
+    def register_full_backward_pre_hook(self, hook):
+        """hook(module, grad_output) -> None or a new grad_output, once the gradients of the
+        module's outputs are known and before they flow into it."""
+        self._backward_pre_hooks.append(hook)
+        return HookHandle(self._backward_pre_hooks, hook)
 
     # --- printing -------------------------------------------------------------------------------------
     def extra_repr(self):

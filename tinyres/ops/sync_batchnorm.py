@@ -13,7 +13,7 @@ float64, as the cpu batchnorm kernels do, and go over the wire in float64.
 """
 from .. import dtypes
 from ..function import Function
-from . import checks
+from .batchnorm import check_arguments
 
 AXES = (0, 2, 3)  # (N, C, L, 1): every axis but the channel's
 
@@ -99,16 +99,7 @@ def sync_batch_norm(x, running_mean, running_var, weight, bias, momentum, eps, g
     sums arrays over the ranks. Training mode only: eval mode needs no communication (use
     F.batch_norm with the running statistics)."""
     op = "sync_batch_norm"
-    checks.floating(op, "x", x)
-    checks.ndim(op, "x", x, (2, 3, 4), "(N, C, ...)")
-    channels = (x.shape[1],)
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None:
-            checks.same_device_dtype(op, "x", x, **{name: t})
-            checks.shape(op, name, t, channels, "one value per channel of x")
-    if (running_mean is None) != (running_var is None):
-        raise ValueError(f"{op}: give both running_mean and running_var, or neither")
+    check_arguments(op, x, running_mean, running_var, weight, bias)
     if not hasattr(group, "all_reduce_"):
         raise TypeError(f"{op}: argument 'group' must have all_reduce_(array) (a"
                         f" tinyres.distributed.ProcessGroup), got {type(group).__name__}")

@@ -61,3 +61,68 @@ def col2im(cols, x_shape, kernel, stride, padding):
     out = np.empty(x_shape, dtype=cols.dtype)
     _col2im(np.ascontiguousarray(cols), *kernel, *stride, *padding, p, q, out)
     return out
+
+
+# --- channel-major layout: x (C, N, H, W), columns (C*R*S, N*P*Q) -----------------------------
+# One GEMM for the whole batch: y (K, N*P*Q) = w (K, C*R*S) @ cols, already channel-major.
+
+@njit(inline="always")
+def _inside(s, sw, pw, q_size, w_size):
+    """[lo, hi): the q whose input column q * sw - pw + s lies in [0, w_size)."""
+    lo = 0
+    while lo < q_size and lo * sw - pw + s < 0:
+        lo += 1
+    hi = q_size
+    while hi > lo and (hi - 1) * sw - pw + s >= w_size:
+        hi -= 1
+    return lo, hi
+
+
+@njit(parallel=True, cache=True)
+def im2col_cm(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
+    """x (C, N, H, W) -> out (C*R*S, N*P*Q), zero padding; one task per row of out."""
+    c_size, n_size, h_size, w_size = x.shape
+    zero = x.dtype.type(0)
+    for row in prange(c_size * r_size * s_size):
+        c = row // (r_size * s_size)
+        r = (row // s_size) % r_size
+        s = row % s_size
+        lo, hi = _inside(s, sw, pw, q_size, w_size)
+        for n in range(n_size):
+            for p in range(p_size):
+                base = (n * p_size + p) * q_size
+                h = p * sh - ph + r
+                if h < 0 or h >= h_size:
+                    out[row, base:base + q_size] = zero
+                    continue
+                out[row, base:base + lo] = zero
+                if sw == 1:  # a contiguous run: a plain copy that LLVM vectorizes
+                    out[row, base + lo:base + hi] = x[c, n, h, lo - pw + s:hi - pw + s]
+                else:
+                    for q in range(lo, hi):
+                        out[row, base + q] = x[c, n, h, q * sw - pw + s]
+                out[row, base + hi:base + q_size] = zero
+
+
+@njit(parallel=True, cache=True)
+def col2im_cm(cols, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
+    """cols (C*R*S, N*P*Q) -> out (C, N, H, W): overlapping windows add up. One task per
+    channel, which only writes its own plane, so tasks never collide."""
+    c_size, n_size, h_size, w_size = out.shape
+    for c in prange(c_size):
+        out[c] = 0
+        for r in range(r_size):
+            for s in range(s_size):
+                row = (c * r_size + r) * s_size + s
+                lo, hi = _inside(s, sw, pw, q_size, w_size)
+                for n in range(n_size):
+                    for p in range(p_size):
+                        h = p * sh - ph + r
+                        if h < 0 or h >= h_size:
+                            continue
+                        base = (n * p_size + p) * q_size
+                        if sw == 1:
+                            out[c, n, h, lo - pw + s:hi - pw + s] += cols[row, base + lo:base + hi]
+                        else:
+                            for q in range(lo, hi):
+                                out[c, n, h, q * sw - pw + s] += cols[row, base + q]

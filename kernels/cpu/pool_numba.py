@@ -1,10 +1,13 @@
-"""Numba max pooling: one parallel task per (image, channel) plane.
+"""Numba max and average pooling: one parallel task per (image, channel) plane.
 
-Same results as the NumPy reference in pool.py: -inf padding never wins, the first maximum in
-window order wins ties, and the first NaN in a window wins over every number.
+Inputs of any layout are read as channel-major (C, N, H, W) blocks (layout.py) and the results
+are stored channel-major. Same results as the NumPy reference in pool.py: -inf padding never
+wins, the first maximum in window order wins ties, and the first NaN in a window wins over every
+number.
 """
 import numpy as np
 
+from . import layout
 from .conv import output_size
 from .numba_setup import njit, prange
 
@@ -48,19 +51,77 @@ def _maxpool_backward(gy, argmax, gx):
                 plane[argmax[n, c, p, q]] += gy[n, c, p, q]
 
 
+@njit(parallel=True, cache=True)
+def _avgpool_forward(x, r_size, s_size, sh, sw, ph, pw, count_include_pad, y):
+    n_size, c_size, h_size, w_size = x.shape
+    p_size, q_size = y.shape[2], y.shape[3]
+    for nc in prange(n_size * c_size):
+        n, c = nc // c_size, nc % c_size
+        for p in range(p_size):
+            for q in range(q_size):
+                total = 0.0
+                count = 0
+                for h in range(max(p * sh - ph, 0), min(p * sh - ph + r_size, h_size)):
+                    for w in range(max(q * sw - pw, 0), min(q * sw - pw + s_size, w_size)):
+                        total += x[n, c, h, w]
+                        count += 1
+                y[n, c, p, q] = total / (r_size * s_size if count_include_pad else count)
+
+
+@njit(parallel=True, cache=True)
+def _avgpool_backward(gy, r_size, s_size, sh, sw, ph, pw, count_include_pad, gx):
+    n_size, c_size, h_size, w_size = gx.shape
+    p_size, q_size = gy.shape[2], gy.shape[3]
+    for nc in prange(n_size * c_size):
+        n, c = nc // c_size, nc % c_size
+        gx[n, c] = 0
+        for p in range(p_size):
+            for q in range(q_size):
+                h0, h1 = max(p * sh - ph, 0), min(p * sh - ph + r_size, h_size)
+                w0, w1 = max(q * sw - pw, 0), min(q * sw - pw + s_size, w_size)
+                count = r_size * s_size if count_include_pad else (h1 - h0) * (w1 - w0)
+                share = gy[n, c, p, q] / count
+                gx[n, c, h0:h1, w0:w1] += share
+
+
+def _planes(x):
+    """(N, C, H, W) -> the (C, N, H, W) block, which the plane kernels take as (N', C', H, W)."""
+    return layout.channel_major(x)
+
+
+def _output_shape(x_shape, kernel, stride, padding):
+    n, c, h, w = x_shape
+    return (c, n, output_size(h, kernel[0], stride[0], padding[0]),
+            output_size(w, kernel[1], stride[1], padding[1]))
+
+
 def maxpool2d_forward(x, kernel, stride, padding):
-    """(N, C, H, W) -> (y, argmax) (N, C, P, Q); argmax = h * W + w."""
-    n, c, h, w = x.shape
-    p = output_size(h, kernel[0], stride[0], padding[0])
-    q = output_size(w, kernel[1], stride[1], padding[1])
-    y = np.empty((n, c, p, q), dtype=x.dtype)
-    argmax = np.empty((n, c, p, q), dtype=np.int64)
-    _maxpool_forward(np.ascontiguousarray(x), *kernel, *stride, *padding, y, argmax)
-    return y, argmax
+    """(N, C, H, W) -> (y, argmax) (N, C, P, Q); argmax = h * W + w. Channel-major."""
+    shape = _output_shape(x.shape, kernel, stride, padding)
+    y = np.empty(shape, dtype=x.dtype)
+    argmax = np.empty(shape, dtype=np.int64)
+    _maxpool_forward(_planes(x), *kernel, *stride, *padding, y, argmax)
+    return layout.from_channel_major(y), layout.from_channel_major(argmax)
 
 
 def maxpool2d_backward(gy, argmax, x_shape):
-    """(N, C, P, Q) -> gx (N, C, H, W)."""
-    gx = np.empty(x_shape, dtype=gy.dtype)
-    _maxpool_backward(np.ascontiguousarray(gy), np.ascontiguousarray(argmax), gx)
-    return gx
+    """(N, C, P, Q) -> gx (N, C, H, W), channel-major."""
+    n, c, h, w = x_shape
+    gx = np.empty((c, n, h, w), dtype=gy.dtype)
+    _maxpool_backward(_planes(gy), _planes(argmax), gx)
+    return layout.from_channel_major(gx)
+
+
+def avgpool2d_forward(x, kernel, stride, padding, count_include_pad=True):
+    """(N, C, H, W) -> (N, C, P, Q), zero padding; channel-major."""
+    y = np.empty(_output_shape(x.shape, kernel, stride, padding), dtype=x.dtype)
+    _avgpool_forward(_planes(x), *kernel, *stride, *padding, bool(count_include_pad), y)
+    return layout.from_channel_major(y)
+
+
+def avgpool2d_backward(gy, x_shape, kernel, stride, padding, count_include_pad=True):
+    """(N, C, P, Q) -> gx (N, C, H, W): each window spreads its gradient evenly; channel-major."""
+    n, c, h, w = x_shape
+    gx = np.empty((c, n, h, w), dtype=gy.dtype)
+    _avgpool_backward(_planes(gy), *kernel, *stride, *padding, bool(count_include_pad), gx)
+    return layout.from_channel_major(gx)

@@ -1,0 +1,92 @@
+"""Every distinct convolution of ResNet-50 at batch 8 (224x224): forward, backward-data and
+backward-weight, the tinyres cpu kernel against PyTorch's (aten::convolution_backward).
+
+tinyres gets its inputs in the channel-major layout its own kernels produce inside a model.
+
+    python -m benchmarks.bench_conv [--batch 8] [--threads 2] [--json out.json] [--png out.png]
+"""
+import numpy as np
+
+from . import common, timing
+
+BLOCKS = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))
+
+
+def resnet50_convs(size=224):
+    """[((C, K, R, stride, padding, H), count)] for ResNet-50, in order of first use."""
+    shapes = [(3, 64, 7, 2, 3, size)]
+    inplanes, h = 64, size // 4
+    for planes, blocks, stride in BLOCKS:
+        for b in range(blocks):
+            s = stride if b == 0 else 1
+            shapes += [(inplanes, planes, 1, 1, 0, h), (planes, planes, 3, s, 1, h),
+                       (planes, 4 * planes, 1, 1, 0, h // s)]
+            if b == 0:
+                shapes.append((inplanes, 4 * planes, 1, s, 0, h))
+            inplanes, h = 4 * planes, h // s
+    counts = {}
+    for shape in shapes:
+        counts[shape] = counts.get(shape, 0) + 1
+    return list(counts.items())
+
+
+def run_case(shape, batch, repeat, kernels, torch):
+    """Three rows (forward, backward-data, backward-weight) for one convolution shape."""
+    from tinyres.kernels.cpu.layout import channel_major, from_channel_major
+    c, k, r, stride, pad, h = shape
+    p = (h + 2 * pad - r) // stride + 1
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, c, h, h), dtype=np.float32)
+    w = rng.standard_normal((k, c, r, r), dtype=np.float32) * 0.05
+    gy = rng.standard_normal((batch, k, p, p), dtype=np.float32)
+    x_cm, gy_cm = from_channel_major(channel_major(x)), from_channel_major(channel_major(gy))
+    tx, tw, tgy = (torch.from_numpy(a) for a in (x, w, gy))
+    st, pd = (stride, stride), (pad, pad)
+
+    def backward(mask):
+        return lambda: torch.ops.aten.convolution_backward(
+            tgy, tx, tw, None, st, pd, (1, 1), False, (0, 0), 1, mask)
+
+    flops = 2 * batch * p * p * k * c * r * r
+    name = f"{c}->{k} {r}x{r}/{stride} {h}x{h}"
+    cases = [
+        ("fwd", lambda: kernels.conv2d_forward(x_cm, w, st, pd),
+         lambda: torch.nn.functional.conv2d(tx, tw, None, st, pd)),
+        ("bwd-data", lambda: kernels.conv2d_backward_data(gy_cm, w, x.shape, st, pd),
+         backward([True, False, False])),
+        ("bwd-weight", lambda: kernels.conv2d_backward_weight(gy_cm, x_cm, w.shape, st, pd),
+         backward([False, True, False])),
+    ]
+    rows = []
+    with torch.no_grad():
+        for what, ours, theirs in cases:
+            result = timing.compare(ours, theirs, repeat)
+            rows.append({"name": f"{name} {what}", "flops": flops, **result})
+    return rows
+
+
+def main(argv=None):
+    p = common.parser(__doc__.splitlines()[0])
+    p.add_argument("--batch", type=int, default=8)
+    args = p.parse_args(argv)
+    title = f"conv kernels, ResNet-50 shapes, batch {args.batch}"
+    meta = common.start(args, title)
+    import torch
+
+    import tinyres
+    kernels = tinyres.get_backend("cpu")
+    rows, total = [], {"tinyres": 0.0, "torch": 0.0}
+    for shape, count in resnet50_convs():
+        for row in run_case(shape, args.batch, args.repeat, kernels, torch):
+            row["count"] = count
+            rows.append(row)
+            for side in total:
+                total[side] += count * row[side]
+            print(f"  {row['name']:40s} x{count}  ratio {row['ratio']:.2f}", flush=True)
+    rows.append({"name": "sum over ResNet-50 (x count)", **total,
+                 "ratio": total["tinyres"] / total["torch"]})
+    common.finish(args, meta, rows, title)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Shared timing for the benchmarks: pinned threads, warm-up, alternating runs, medians.
+
+Fairness rules: both sides run in one process with the same number of threads (PyTorch's
+intra-op pool, OpenBLAS and Numba); each is warmed up; then the runs alternate tinyres, PyTorch,
+tinyres, PyTorch... so that load from other processes on a shared machine hits both sides alike;
+the medians are compared.
+"""
+import os
+import statistics
+import time
+
+
+def pin_threads(threads):
+    """Give PyTorch, OpenBLAS (numpy's) and Numba `threads` threads each; returns a description."""
+    import numba
+    import torch
+
+    torch.set_num_threads(threads)
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    blas = "OpenBLAS threads from OPENBLAS_NUM_THREADS=" + os.environ.get("OPENBLAS_NUM_THREADS",
+                                                                          "?")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        pass
+    else:
+        threadpool_limits(threads, user_api="blas")
+        blas = f"OpenBLAS {threads} (threadpoolctl)"
+    return (f"torch {torch.get_num_threads()}, numba {numba.get_num_threads()}"
+            f" ({numba.threading_layer() if _numba_started() else 'workqueue'}), {blas}")
+
+
+def _numba_started():
+    """numba.threading_layer() raises until a parallel kernel has run."""
+    import numba
+    try:
+        numba.threading_layer()
+    except ValueError:
+        return False
+    return True
+
+
+def timed(fn):
+    """Seconds one call of fn() takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def compare(ours, theirs, repeat=5, warmup=1):
+    """Median seconds of ours() and theirs(), run alternately `repeat` times after `warmup`
+    calls of each. Returns {"tinyres": s, "torch": s, "ratio": tinyres / torch, "samples"}."""
+    for _ in range(warmup):
+        ours()
+        theirs()
+    a, b = [], []
+    for _ in range(repeat):
+        a.append(timed(ours))
+        b.append(timed(theirs))
+    t_ours, t_theirs = statistics.median(a), statistics.median(b)
+    return {"tinyres": t_ours, "torch": t_theirs, "ratio": t_ours / t_theirs,
+            "samples": {"tinyres": a, "torch": b}}
+
+
+def load():
+    """The 1-minute load average (other processes on a shared machine), or None."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def machine():
+    """CPU model, logical CPU count and the load average, for the record."""
+    model = "unknown cpu"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": model, "cpus": os.cpu_count(), "load_1min": load()}

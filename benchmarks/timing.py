@@ -10,34 +10,33 @@ import statistics
 import time
 
 
-def pin_threads(threads):
-    """Give PyTorch, OpenBLAS (numpy's) and Numba `threads` threads each; returns a description."""
+def pin_tinyres(threads):
+    """OpenBLAS (numpy's GEMMs) and Numba get `threads` threads; returns a description."""
     import numba
-    import torch
 
-    torch.set_num_threads(threads)
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    blas = "OpenBLAS threads from OPENBLAS_NUM_THREADS=" + os.environ.get("OPENBLAS_NUM_THREADS",
-                                                                          "?")
+    blas = "OpenBLAS from OPENBLAS_NUM_THREADS=" + os.environ.get("OPENBLAS_NUM_THREADS", "?")
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         pass
     else:
         threadpool_limits(threads, user_api="blas")
-        blas = f"OpenBLAS {threads} (threadpoolctl)"
-    return (f"torch {torch.get_num_threads()}, numba {numba.get_num_threads()}"
-            f" ({numba.threading_layer() if _numba_started() else 'workqueue'}), {blas}")
+        blas = f"OpenBLAS {threads}"
+    return f"numba {numba.get_num_threads()}, {blas}"
 
 
-def _numba_started():
-    """numba.threading_layer() raises until a parallel kernel has run."""
-    import numba
-    try:
-        numba.threading_layer()
-    except ValueError:
-        return False
-    return True
+def pin_torch(threads):
+    """PyTorch's intra-op pool gets `threads` threads; returns a description."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return f"torch {torch.get_num_threads()}"
+
+
+def pin_threads(threads):
+    """Both sides get `threads` threads; returns a description."""
+    return f"{pin_torch(threads)}, {pin_tinyres(threads)}"
 
 
 def timed(fn):

@@ -1,9 +1,11 @@
-"""Every distinct convolution of ResNet-50 at batch 8 (224x224): forward, backward-data and
-backward-weight, the tinyres cpu kernel against PyTorch's (aten::convolution_backward).
+"""Every distinct convolution of ResNet-50 at batch 8 (224x224), or of CIFAR ResNet-56 at batch
+128 (32x32): forward, backward-data and backward-weight, the tinyres cpu kernel against
+PyTorch's (aten::convolution_backward, what autograd calls).
 
 tinyres gets its inputs in the channel-major layout its own kernels produce inside a model.
 
-    python -m benchmarks.bench_conv [--batch 8] [--threads 2] [--json out.json] [--png out.png]
+    python -m benchmarks.bench_conv [--model resnet50|cifar_resnet56] [--batch N]
+                                    [--threads 2] [--repeat 5] [--json PATH] [--png PATH]
 """
 import numpy as np
 
@@ -28,6 +30,25 @@ def resnet50_convs(size=224):
     for shape in shapes:
         counts[shape] = counts.get(shape, 0) + 1
     return list(counts.items())
+
+
+def cifar_convs(depth=56, size=32):
+    """The same for the CIFAR ResNets (option A shortcuts: no 1x1 convolutions)."""
+    n = (depth - 2) // 6
+    shapes = [(3, 16, 3, 1, 1, size)]
+    inplanes, h = 16, size
+    for planes, stride in ((16, 1), (32, 2), (64, 2)):
+        for b in range(n):
+            s = stride if b == 0 else 1
+            shapes += [(inplanes, planes, 3, s, 1, h), (planes, planes, 3, 1, 1, h // s)]
+            inplanes, h = planes, h // s
+    counts = {}
+    for shape in shapes:
+        counts[shape] = counts.get(shape, 0) + 1
+    return list(counts.items())
+
+
+MODELS = {"resnet50": (resnet50_convs, 8), "cifar_resnet56": (cifar_convs, 128)}
 
 
 def run_case(shape, batch, repeat, kernels, torch):
@@ -67,23 +88,26 @@ def run_case(shape, batch, repeat, kernels, torch):
 
 def main(argv=None):
     p = common.parser(__doc__.splitlines()[0])
-    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--model", choices=list(MODELS), default="resnet50")
+    p.add_argument("--batch", type=int, default=None, help="default: 8 (resnet50), 128 (cifar)")
     args = p.parse_args(argv)
-    title = f"conv kernels, ResNet-50 shapes, batch {args.batch}"
+    shapes, batch = MODELS[args.model]
+    args.batch = args.batch or batch
+    title = f"conv kernels, {args.model} shapes, batch {args.batch}"
     meta = common.start(args, title)
     import torch
 
     import tinyres
     kernels = tinyres.get_backend("cpu")
     rows, total = [], {"tinyres": 0.0, "torch": 0.0}
-    for shape, count in resnet50_convs():
+    for shape, count in shapes():
         for row in run_case(shape, args.batch, args.repeat, kernels, torch):
             row["count"] = count
             rows.append(row)
             for side in total:
                 total[side] += count * row[side]
             print(f"  {row['name']:40s} x{count}  ratio {row['ratio']:.2f}", flush=True)
-    rows.append({"name": "sum over ResNet-50 (x count)", **total,
+    rows.append({"name": f"sum over {args.model} (x count)", **total,
                  "ratio": total["tinyres"] / total["torch"]})
     common.finish(args, meta, rows, title)
 

@@ -39,11 +39,17 @@ def pin_threads(threads):
     return f"{pin_torch(threads)}, {pin_tinyres(threads)}"
 
 
+# TINYRES_BENCH_CLOCK=cpu times with the process's CPU time instead of the wall clock: with one
+# thread per side it is barely disturbed by other processes, which makes it the steadier
+# measure for development on a shared machine (never for the published tables).
+CLOCK = time.process_time if os.environ.get("TINYRES_BENCH_CLOCK") == "cpu" else time.perf_counter
+
+
 def timed(fn):
     """Seconds one call of fn() takes."""
-    start = time.perf_counter()
+    start = CLOCK()
     fn()
-    return time.perf_counter() - start
+    return CLOCK() - start
 
 
 def compare(ours, theirs, repeat=5, warmup=1):

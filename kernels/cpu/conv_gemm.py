@@ -1,88 +1,121 @@
-"""Fast convolution: one OpenBLAS GEMM per call for the whole batch, channel-major activations.
+"""Fast convolution: im2col + OpenBLAS GEMM per group of images, channel-major activations.
 
-With x stored as a (C, N*H*W) matrix (see layout.py) and w as (K, C*R*S):
+With x stored as a (C, N*H*W) matrix (see layout.py) and w as (K, C*R*S), for each group of
+images g (a range of columns):
 
-    forward          y  (K, N*P*Q)   = w @ cols                 cols = im2col(x) (C*R*S, N*P*Q)
-    backward data    gx              = col2im(w.T @ gy)
-    backward weight  gw (K, C*R*S)   = gy @ cols.T
+    forward          y[:, g]  (K, n*P*Q)   = w @ cols_g               cols_g = im2col(x[g])
+    backward data    gx[g]                 = col2im(w.T @ gy[:, g])
+    backward weight  gw       (K, C*R*S)   = sum over g of gy[:, g] @ cols_g.T
 
-A 1x1 convolution needs no im2col: stride 1 uses x itself as cols, a larger stride first
-subsamples x. The columns live in scratch memory (reused between calls); what is returned is
-always a fresh array, since autograd may keep it.
+A 1x1 convolution needs no im2col: stride 1 reads x itself, a larger stride subsamples it.
+Groups are as large as fits in cache (GROUP_BYTES of columns) and are spread over the threads
+(threads.py), so each group's columns go from im2col to the GEMM without leaving the core's
+cache; measured on CIFAR ResNet shapes, GEMMs on cache-sized groups run up to 2x faster than one
+GEMM over the whole batch. Columns live in per-thread scratch memory; returned arrays are fresh.
 """
 import numpy as np
 
-from . import layout
+from . import layout, threads
 from .conv import output_size
 from .conv_numba import col2im_cm, im2col_cm
 from .scratch import scratch
 
-
-def _geometry(x_shape, w_shape, stride, padding):
-    """(P, Q, pointwise) where pointwise means a 1x1 kernel without padding."""
-    p = output_size(x_shape[2], w_shape[2], stride[0], padding[0])
-    q = output_size(x_shape[3], w_shape[3], stride[1], padding[1])
-    pointwise = tuple(w_shape[2:]) == (1, 1) and tuple(padding) == (0, 0)
-    return p, q, pointwise
+GROUP_BYTES = 2 << 20  # columns per group: about what one core's L2 (+ its L3 share) holds
+MIN_COLUMNS = 256  # but at least this many GEMM columns, so that each GEMM stays efficient
 
 
-def _columns(x, w_shape, stride, padding, p, q, pointwise):
-    """x (N, C, H, W) -> its columns (C*R*S, N*P*Q), a view of x or scratch."""
-    xc = layout.channel_major(x)  # (C, N, H, W)
-    c, n = xc.shape[:2]
-    if pointwise and tuple(stride) == (1, 1):
-        return xc.reshape(c, -1)
-    if pointwise:
-        cols = scratch((c, n, p, q), x.dtype)
-        cols[...] = xc[:, :, ::stride[0], ::stride[1]][:, :, :p, :q]
-        return cols.reshape(c, -1)
-    cols = scratch((c * w_shape[2] * w_shape[3], n * p * q), x.dtype)
-    im2col_cm(xc, *w_shape[2:], *stride, *padding, p, q, cols)
-    return cols
+class _Plan:
+    """Geometry of one convolution and its image groups."""
+
+    def __init__(self, x_shape, w_shape, stride, padding, itemsize):
+        self.n, self.c, self.h, self.w = x_shape
+        self.k, _, self.r, self.s = w_shape
+        self.stride, self.padding = tuple(stride), tuple(padding)
+        self.p = output_size(self.h, self.r, stride[0], padding[0])
+        self.q = output_size(self.w, self.s, stride[1], padding[1])
+        self.pointwise = (self.r, self.s) == (1, 1) and self.padding == (0, 0)
+        self.direct = self.pointwise and self.stride == (1, 1)  # x is its own columns
+        self.rows = self.c * self.r * self.s
+        pq = self.p * self.q
+        per_image = self.rows * pq * itemsize
+        size = max(-(-MIN_COLUMNS // pq), GROUP_BYTES // max(per_image, 1), 1)
+        share = -(-self.n // max(threads.count(), 1))
+        # every thread gets a group; with no im2col to keep in cache, one group per thread
+        size = share if self.direct else min(size, share)
+        self.groups = [(i, min(self.n, i + size)) for i in range(0, self.n, size)]
+
+    def span(self, group):
+        """The columns of a group in an (rows, N*P*Q) matrix."""
+        pq = self.p * self.q
+        return slice(group[0] * pq, group[1] * pq)
+
+    def columns(self, xc, group):
+        """cols (rows, n*P*Q) of the group's images: a view of xc or scratch."""
+        n0, n1 = group
+        if self.direct:
+            return xc.reshape(self.c, -1)[:, self.span(group)]
+        if self.pointwise:
+            cols = scratch((self.c, n1 - n0, self.p, self.q), xc.dtype)
+            sh, sw = self.stride
+            cols[...] = xc[:, n0:n1, :self.p * sh:sh, :self.q * sw:sw]
+            return cols.reshape(self.c, -1)
+        cols = scratch((self.rows, (n1 - n0) * self.p * self.q), xc.dtype)
+        im2col_cm(xc, n0, n1, self.r, self.s, *self.stride, *self.padding, self.p, self.q, cols)
+        return cols
 
 
-def _gy_matrix(gy):
-    """gy (N, K, P, Q) -> (K, N*P*Q), a view when gy is channel-major."""
-    return layout.channel_major(gy).reshape(gy.shape[1], -1)
+def _matrix(a):
+    """(N, C, H, W) -> its channel-major (C, N*H*W) matrix (a view when already so stored)."""
+    return layout.channel_major(a).reshape(a.shape[1], -1)
 
 
 def conv2d_forward(x, w, stride, padding):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major."""
-    n, k = x.shape[0], w.shape[0]
-    p, q, pointwise = _geometry(x.shape, w.shape, stride, padding)
-    cols = _columns(x, w.shape, stride, padding, p, q, pointwise)
-    y = np.empty((k, n, p, q), dtype=x.dtype)
-    np.matmul(w.reshape(k, -1), cols, out=y.reshape(k, -1))
+    plan = _Plan(x.shape, w.shape, stride, padding, x.dtype.itemsize)
+    xc = layout.channel_major(x)
+    w2 = w.reshape(plan.k, -1)
+    y = np.empty((plan.k, plan.n, plan.p, plan.q), dtype=x.dtype)
+    y2 = y.reshape(plan.k, -1)
+
+    def work(group):
+        np.matmul(w2, plan.columns(xc, group), out=y2[:, plan.span(group)])
+    threads.parallel(work, plan.groups)
     return layout.from_channel_major(y)
 
 
 def conv2d_backward_data(gy, w, x_shape, stride, padding):
     """(N, K, P, Q), (K, C, R, S) -> gx (N, C, H, W), stored channel-major."""
-    n, c, h, width = x_shape
-    k = w.shape[0]
-    p, q, pointwise = _geometry(x_shape, w.shape, stride, padding)
-    wt = w.reshape(k, -1).T  # (C*R*S, K), a transposed view BLAS reads as is
-    g = _gy_matrix(gy)
-    if pointwise and tuple(stride) == (1, 1):
-        gx = np.empty((c, n, h, width), dtype=gy.dtype)
-        np.matmul(wt, g, out=gx.reshape(c, -1))
-    elif pointwise:
-        gsub = scratch((c, n, p, q), gy.dtype)
-        np.matmul(wt, g, out=gsub.reshape(c, -1))
-        gx = np.zeros((c, n, h, width), dtype=gy.dtype)
-        gx[:, :, :p * stride[0]:stride[0], :q * stride[1]:stride[1]] = gsub
-    else:
-        gcols = scratch((wt.shape[0], n * p * q), gy.dtype)
-        np.matmul(wt, g, out=gcols)
-        gx = np.empty((c, n, h, width), dtype=gy.dtype)
-        col2im_cm(gcols, *w.shape[2:], *stride, *padding, p, q, gx)
+    plan = _Plan(x_shape, w.shape, stride, padding, gy.dtype.itemsize)
+    wt = w.reshape(plan.k, -1).T  # (C*R*S, K), a transposed view BLAS reads as is
+    g = _matrix(gy)
+    gx = np.empty((plan.c, plan.n, plan.h, plan.w), dtype=gy.dtype)
+
+    def work(group):
+        n0, n1 = group
+        if plan.direct:
+            np.matmul(wt, g[:, plan.span(group)], out=gx.reshape(plan.c, -1)[:, plan.span(group)])
+            return
+        gcols = scratch((plan.rows, (n1 - n0) * plan.p * plan.q), gy.dtype)
+        np.matmul(wt, g[:, plan.span(group)], out=gcols)
+        if plan.pointwise:  # strided 1x1: the gradient lands on every stride-th pixel
+            (sh, sw), part = plan.stride, gx[:, n0:n1]
+            part[...] = 0
+            part[:, :, :plan.p * sh:sh, :plan.q * sw:sw] = gcols.reshape(
+                plan.c, n1 - n0, plan.p, plan.q)
+            return
+        col2im_cm(gcols, n0, n1, plan.r, plan.s, *plan.stride, *plan.padding, plan.p, plan.q,
+                  gx)
+    threads.parallel(work, plan.groups)
     return layout.from_channel_major(gx)
 
 
 def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
-    p, q, pointwise = _geometry(x.shape, w_shape, stride, padding)
-    cols = _columns(x, w_shape, stride, padding, p, q, pointwise)
-    gw = np.empty(w_shape, dtype=gy.dtype)
-    np.matmul(_gy_matrix(gy), cols.T, out=gw.reshape(w_shape[0], -1))
-    return gw
+    plan = _Plan(x.shape, w_shape, stride, padding, x.dtype.itemsize)
+    xc, g = layout.channel_major(x), _matrix(gy)
+
+    def work(group):
+        cols = plan.columns(xc, group)
+        return np.matmul(g[:, plan.span(group)], cols.T)  # (K, C*R*S)
+    parts = threads.parallel_sum(work, plan.groups)
+    return parts.reshape(w_shape)

@@ -63,8 +63,9 @@ def col2im(cols, x_shape, kernel, stride, padding):
     return out
 
 
-# --- channel-major layout: x (C, N, H, W), columns (C*R*S, N*P*Q) -----------------------------
-# One GEMM for the whole batch: y (K, N*P*Q) = w (K, C*R*S) @ cols, already channel-major.
+# --- channel-major layout: x (C, N, H, W), columns (C*R*S, n*P*Q) for images n0 <= n < n1 ------
+# Serial and nogil: the convolution kernels run one image group per thread (threads.py), so that
+# a group's columns stay in cache between im2col and its GEMM.
 
 @njit(inline="always")
 def _inside(s, sw, pw, q_size, w_size):
@@ -78,19 +79,19 @@ def _inside(s, sw, pw, q_size, w_size):
     return lo, hi
 
 
-@njit(parallel=True, cache=True)
-def im2col_cm(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
-    """x (C, N, H, W) -> out (C*R*S, N*P*Q), zero padding; one task per row of out."""
-    c_size, n_size, h_size, w_size = x.shape
+@njit(nogil=True, cache=True)
+def im2col_cm(x, n0, n1, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
+    """x (C, N, H, W), images n0..n1-1 -> out (C*R*S, (n1-n0)*P*Q), zero padding."""
+    c_size, _, h_size, w_size = x.shape
     zero = x.dtype.type(0)
-    for row in prange(c_size * r_size * s_size):
+    for row in range(c_size * r_size * s_size):
         c = row // (r_size * s_size)
         r = (row // s_size) % r_size
         s = row % s_size
         lo, hi = _inside(s, sw, pw, q_size, w_size)
-        for n in range(n_size):
+        for n in range(n0, n1):
             for p in range(p_size):
-                base = (n * p_size + p) * q_size
+                base = ((n - n0) * p_size + p) * q_size
                 h = p * sh - ph + r
                 if h < 0 or h >= h_size:
                     out[row, base:base + q_size] = zero
@@ -104,23 +105,23 @@ def im2col_cm(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
                 out[row, base + hi:base + q_size] = zero
 
 
-@njit(parallel=True, cache=True)
-def col2im_cm(cols, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
-    """cols (C*R*S, N*P*Q) -> out (C, N, H, W): overlapping windows add up. One task per
-    channel, which only writes its own plane, so tasks never collide."""
-    c_size, n_size, h_size, w_size = out.shape
-    for c in prange(c_size):
-        out[c] = 0
+@njit(nogil=True, cache=True)
+def col2im_cm(cols, n0, n1, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
+    """cols (C*R*S, (n1-n0)*P*Q) -> images n0..n1-1 of out (C, N, H, W), which it overwrites:
+    overlapping windows add up."""
+    c_size, _, h_size, w_size = out.shape
+    for c in range(c_size):
+        out[c, n0:n1] = 0
         for r in range(r_size):
             for s in range(s_size):
                 row = (c * r_size + r) * s_size + s
                 lo, hi = _inside(s, sw, pw, q_size, w_size)
-                for n in range(n_size):
+                for n in range(n0, n1):
                     for p in range(p_size):
                         h = p * sh - ph + r
                         if h < 0 or h >= h_size:
                             continue
-                        base = (n * p_size + p) * q_size
+                        base = ((n - n0) * p_size + p) * q_size
                         if sw == 1:
                             out[c, n, h, lo - pw + s:hi - pw + s] += cols[row, base + lo:base + hi]
                         else:

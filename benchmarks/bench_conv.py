@@ -4,7 +4,7 @@ PyTorch's (aten::convolution_backward, what autograd calls).
 
 tinyres gets its inputs in the channel-major layout its own kernels produce inside a model.
 
-    python -m benchmarks.bench_conv [--model resnet50|cifar_resnet56] [--batch N]
+    python -m benchmarks.bench_conv [--model resnet50|resnet18|cifar_resnet56] [--batch N]
                                     [--threads 2] [--repeat 5] [--json PATH] [--png PATH]
 """
 import numpy as np
@@ -32,6 +32,23 @@ def resnet50_convs(size=224):
     return list(counts.items())
 
 
+def resnet18_convs(size=224):
+    """The same for ResNet-18 (BasicBlocks)."""
+    shapes = [(3, 64, 7, 2, 3, size)]
+    inplanes, h = 64, size // 4
+    for planes, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        for b in range(2):
+            s = stride if b == 0 else 1
+            shapes += [(inplanes, planes, 3, s, 1, h), (planes, planes, 3, 1, 1, h // s)]
+            if b == 0 and (s != 1 or inplanes != planes):
+                shapes.append((inplanes, planes, 1, s, 0, h))
+            inplanes, h = planes, h // s
+    counts = {}
+    for shape in shapes:
+        counts[shape] = counts.get(shape, 0) + 1
+    return list(counts.items())
+
+
 def cifar_convs(depth=56, size=32):
     """The same for the CIFAR ResNets (option A shortcuts: no 1x1 convolutions)."""
     n = (depth - 2) // 6
@@ -48,7 +65,8 @@ def cifar_convs(depth=56, size=32):
     return list(counts.items())
 
 
-MODELS = {"resnet50": (resnet50_convs, 8), "cifar_resnet56": (cifar_convs, 128)}
+MODELS = {"resnet50": (resnet50_convs, 8), "resnet18": (resnet18_convs, 8),
+          "cifar_resnet56": (cifar_convs, 128)}
 
 
 def run_case(shape, batch, repeat, kernels, torch):

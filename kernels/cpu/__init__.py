@@ -6,7 +6,7 @@ The fast kernels store image batches channel-major (see layout.py): same (N, C, 
 values as the reference, other strides.
 """
 from . import (activation, arrays, batchnorm, batchnorm_numba, conv, conv_gemm, conv_numba,
-               elementwise_numba, loss, optim, optim_numba, pool, pool_numba)
+               elementwise_numba, linalg, loss, optim, optim_numba, pool, pool_numba)
 
 REFERENCE = {
     "asarray": arrays.asarray,
@@ -57,6 +57,7 @@ REFERENCE = {
 
 NUMBA_OVERRIDES = {
     "add": elementwise_numba.add,
+    "matmul": linalg.matmul,
     "im2col": conv_numba.im2col,
     "col2im": conv_numba.col2im,
     "conv2d_forward": conv_gemm.conv2d_forward,

@@ -8,6 +8,7 @@ images g (a range of columns):
     backward weight  gw       (K, C*R*S)   = sum over g of gy[:, g] @ cols_g.T
 
 A 1x1 convolution needs no im2col: stride 1 reads x itself, a larger stride subsamples it.
+3x3 stride-1 convolutions on maps of 8x8 and more go to Winograd's algorithm (winograd.py).
 Groups are as large as fits in cache (GROUP_BYTES of columns) and are spread over the threads
 (threads.py), so each group's columns go from im2col to the GEMM without leaving the core's
 cache; measured on CIFAR ResNet shapes, GEMMs on cache-sized groups run up to 2x faster than one
@@ -15,9 +16,9 @@ GEMM over the whole batch. Columns live in per-thread scratch memory; returned a
 """
 import numpy as np
 
-from . import layout, threads
+from . import layout, threads, winograd
 from .conv import output_size
-from .conv_numba import col2im_cm, im2col_cm
+from .conv_numba import col2im_cm, im2col_cm, subsample_cm, upsample_cm
 from .scratch import scratch
 
 GROUP_BYTES = 2 << 20  # columns per group: about what one core's L2 (+ its L3 share) holds
@@ -56,8 +57,7 @@ class _Plan:
             return xc.reshape(self.c, -1)[:, self.span(group)]
         if self.pointwise:
             cols = scratch((self.c, n1 - n0, self.p, self.q), xc.dtype)
-            sh, sw = self.stride
-            cols[...] = xc[:, n0:n1, :self.p * sh:sh, :self.q * sw:sw]
+            subsample_cm(xc, n0, n1, *self.stride, cols)
             return cols.reshape(self.c, -1)
         cols = scratch((self.rows, (n1 - n0) * self.p * self.q), xc.dtype)
         im2col_cm(xc, n0, n1, self.r, self.s, *self.stride, *self.padding, self.p, self.q, cols)
@@ -71,6 +71,8 @@ def _matrix(a):
 
 def conv2d_forward(x, w, stride, padding):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major."""
+    if winograd.applies(x.shape, w.shape, stride, padding):
+        return winograd.conv2d_forward(x, w)
     plan = _Plan(x.shape, w.shape, stride, padding, x.dtype.itemsize)
     xc = layout.channel_major(x)
     w2 = w.reshape(plan.k, -1)
@@ -85,6 +87,8 @@ def conv2d_forward(x, w, stride, padding):
 
 def conv2d_backward_data(gy, w, x_shape, stride, padding):
     """(N, K, P, Q), (K, C, R, S) -> gx (N, C, H, W), stored channel-major."""
+    if winograd.applies(x_shape, w.shape, stride, padding):
+        return winograd.conv2d_backward_data(gy, w)
     plan = _Plan(x_shape, w.shape, stride, padding, gy.dtype.itemsize)
     wt = w.reshape(plan.k, -1).T  # (C*R*S, K), a transposed view BLAS reads as is
     g = _matrix(gy)
@@ -98,10 +102,7 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
         gcols = scratch((plan.rows, (n1 - n0) * plan.p * plan.q), gy.dtype)
         np.matmul(wt, g[:, plan.span(group)], out=gcols)
         if plan.pointwise:  # strided 1x1: the gradient lands on every stride-th pixel
-            (sh, sw), part = plan.stride, gx[:, n0:n1]
-            part[...] = 0
-            part[:, :, :plan.p * sh:sh, :plan.q * sw:sw] = gcols.reshape(
-                plan.c, n1 - n0, plan.p, plan.q)
+            upsample_cm(gcols.reshape(plan.c, n1 - n0, plan.p, plan.q), n0, n1, *plan.stride, gx)
             return
         col2im_cm(gcols, n0, n1, plan.r, plan.s, *plan.stride, *plan.padding, plan.p, plan.q,
                   gx)
@@ -111,6 +112,8 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
 
 def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
+    if winograd.applies(x.shape, w_shape, stride, padding):
+        return winograd.conv2d_backward_weight(gy, x)
     plan = _Plan(x.shape, w_shape, stride, padding, x.dtype.itemsize)
     xc, g = layout.channel_major(x), _matrix(gy)
 

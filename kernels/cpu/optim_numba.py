@@ -9,20 +9,33 @@ import numpy as np
 from . import optim
 from .numba_setup import njit, prange
 
+PARALLEL_MIN = 1 << 16  # smaller tensors (most of ResNet's) are not worth a thread launch
+
 
 
 @njit(parallel=True, cache=True)
-def _sgd(param, grad, buf, lr, momentum, keep, weight_decay, nesterov, first, has_buf):
+def _sgd_parallel(param, grad, buf, lr, momentum, keep, weight_decay, nesterov, first, has_buf):
     for i in prange(param.size):
-        d = grad[i] + weight_decay * param[i] if weight_decay != 0 else grad[i]
-        if has_buf:
-            if first:
-                m = d
-            else:
-                m = buf[i] * momentum + keep * d
-            buf[i] = m
-            d = d + momentum * m if nesterov else m
-        param[i] -= lr * d
+        _sgd_one(param, grad, buf, i, lr, momentum, keep, weight_decay, nesterov, first, has_buf)
+
+
+@njit(cache=True)
+def _sgd_serial(param, grad, buf, lr, momentum, keep, weight_decay, nesterov, first, has_buf):
+    for i in range(param.size):
+        _sgd_one(param, grad, buf, i, lr, momentum, keep, weight_decay, nesterov, first, has_buf)
+
+
+@njit(inline="always")
+def _sgd_one(param, grad, buf, i, lr, momentum, keep, weight_decay, nesterov, first, has_buf):
+    d = grad[i] + weight_decay * param[i] if weight_decay != 0 else grad[i]
+    if has_buf:
+        if first:
+            m = d
+        else:
+            m = buf[i] * momentum + keep * d
+        buf[i] = m
+        d = d + momentum * m if nesterov else m
+    param[i] -= lr * d
 
 
 def sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
@@ -35,5 +48,6 @@ def sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
     flat = param.reshape(-1)
     g = np.ascontiguousarray(grad, dtype=param.dtype).reshape(-1)
     b = flat if buf is None else buf.reshape(-1)  # never touched when there is no buffer
-    _sgd(flat, g, b, cast(lr), cast(momentum), cast(1 - dampening), cast(weight_decay),
+    step = _sgd_parallel if flat.size >= PARALLEL_MIN else _sgd_serial
+    step(flat, g, b, cast(lr), cast(momentum), cast(1 - dampening), cast(weight_decay),
          bool(nesterov), bool(first), buf is not None)

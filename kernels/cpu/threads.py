@@ -89,3 +89,18 @@ def parallel_sum(work, tasks):
     for part in parts[1:]:
         total += part
     return total
+
+
+def single_blas(fn, *args):
+    """fn(*args) with OpenBLAS single-threaded: for GEMMs too small to gain from two threads,
+    after which OpenBLAS's idle worker would spin for about 0.1 s, stealing a core from the
+    next kernels (measured: 0.1 s of CPU burnt after one two-thread matmul)."""
+    blas = _blas()
+    saved = [lib.get_num_threads() for lib in blas]
+    for lib in blas:
+        lib.set_num_threads(1)
+    try:
+        return fn(*args)
+    finally:
+        for lib, n in zip(blas, saved):
+            lib.set_num_threads(n)

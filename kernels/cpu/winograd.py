@@ -1,0 +1,100 @@
+"""3x3, stride-1, padding-1 convolutions by Winograd's F(2x2, 3x3): forward, backward-data and
+backward-weight as 16 GEMMs each over groups of images (see winograd_numba.py for the maths).
+
+Compared with im2col + GEMM (conv_gemm.py), the GEMMs do 2.25x fewer multiply-adds and the
+transformed input is 16/9 smaller than the columns. Backward-data is the forward convolution of
+gy with the flipped kernel; backward-weight pairs the transformed input with the transformed
+output gradient, tile by tile, and maps the sum back with the filter transform's transpose.
+Groups and threads as in conv_gemm.py; the transforms live in per-thread scratch memory.
+TINYRES_WINOGRAD=0 turns it off (every convolution then goes through im2col).
+
+Measured (2 threads, equivalent GFLOP/s of fwd/bwd-data/bwd-weight): CIFAR 16 channels at 32x32
+29/23/24 with im2col -> 50/49/52; ResNet-50 256 channels at 14x14 146/125/109 -> 176/165/177;
+but 512 channels at 7x7 132/133/116 -> 117/89/121, hence MIN_SIZE.
+"""
+import os
+
+import numpy as np
+
+from . import layout, threads
+from .scratch import scratch
+from .winograd_numba import (filter_gradient, filter_transform, gradient_transform,
+                             input_transform, output_transform)
+
+ENABLED = os.environ.get("TINYRES_WINOGRAD", "1") != "0"
+GROUP_BYTES = 1 << 20  # transformed input + output of one group: about a core's L2 ...
+MIN_TILES = 256  # ... but at least this many tiles, so that the 16 GEMMs stay efficient
+MIN_SIZE = 8  # below 8x8 maps (ResNet-50's 7x7) the tiles waste too much: im2col wins
+
+
+def applies(x_shape, w_shape, stride, padding):
+    """True for the convolutions this module computes (and computes faster than im2col)."""
+    return (ENABLED and tuple(w_shape[2:]) == (3, 3) and tuple(stride) == (1, 1)
+            and tuple(padding) == (1, 1) and min(x_shape[2:]) >= MIN_SIZE)
+
+
+def _groups(n, h, w, channels, itemsize):
+    """Image ranges whose transformed tiles (16 x channels per tile) fill about GROUP_BYTES,
+    with at least MIN_TILES tiles, and at least one range per thread."""
+    tiles = ((h + 1) // 2) * ((w + 1) // 2)
+    size = max(-(-MIN_TILES // tiles), GROUP_BYTES // (16 * channels * tiles * itemsize), 1)
+    size = min(size, -(-n // max(threads.count(), 1)))
+    return [(i, min(n, i + size)) for i in range(0, n, size)]
+
+
+def _tiles(group, h, w):
+    return (group[1] - group[0]) * ((h + 1) // 2) * ((w + 1) // 2)
+
+
+def _convolve(xc, u, out):
+    """out (K, N, H, W) = the 3x3 convolution of xc (C, N, H, W) with the transformed u."""
+    c, n, h, w = xc.shape
+    k = u.shape[1]
+
+    def work(group):
+        v = scratch((16, c, _tiles(group, h, w)), xc.dtype, slot=0)
+        m = scratch((16, k, _tiles(group, h, w)), xc.dtype, slot=1)
+        input_transform(xc, *group, v)
+        np.matmul(u, v, out=m)
+        output_transform(m, *group, out)
+    threads.parallel(work, _groups(n, h, w, c + k, xc.dtype.itemsize))
+
+
+def conv2d_forward(x, w):
+    """(N, C, H, W), (K, C, 3, 3) -> (N, K, H, W), stored channel-major."""
+    k, c = w.shape[:2]
+    u = np.empty((16, k, c), dtype=x.dtype)
+    filter_transform(np.ascontiguousarray(w), False, u)
+    xc = layout.channel_major(x)
+    y = np.empty((k,) + xc.shape[1:], dtype=x.dtype)
+    _convolve(xc, u, y)
+    return layout.from_channel_major(y)
+
+
+def conv2d_backward_data(gy, w):
+    """(N, K, H, W), (K, C, 3, 3) -> gx (N, C, H, W), stored channel-major."""
+    k, c = w.shape[:2]
+    u = np.empty((16, c, k), dtype=gy.dtype)
+    filter_transform(np.ascontiguousarray(w), True, u)
+    gc = layout.channel_major(gy)
+    gx = np.empty((c,) + gc.shape[1:], dtype=gy.dtype)
+    _convolve(gc, u, gx)
+    return layout.from_channel_major(gx)
+
+
+def conv2d_backward_weight(gy, x):
+    """(N, K, H, W), (N, C, H, W) -> gw (K, C, 3, 3), C-contiguous."""
+    xc, gc = layout.channel_major(x), layout.channel_major(gy)
+    c, n, h, w = xc.shape
+    k = gc.shape[0]
+
+    def work(group):
+        v = scratch((16, c, _tiles(group, h, w)), x.dtype, slot=0)
+        z = scratch((16, k, _tiles(group, h, w)), x.dtype, slot=1)
+        input_transform(xc, *group, v)
+        gradient_transform(gc, *group, z)
+        return np.matmul(z, v.transpose(0, 2, 1))  # (16, K, C)
+    du = threads.parallel_sum(work, _groups(n, h, w, c + k, x.dtype.itemsize))
+    gw = np.empty((k, c, 3, 3), dtype=x.dtype)
+    filter_gradient(du, gw)
+    return gw

@@ -1,7 +1,8 @@
 """Whole models, tinyres against PyTorch eager: ResNet-18 and ResNet-50 at batch 8 (224x224),
 inference forward and training step; CIFAR ResNet-56 at batch 128 (32x32), training step.
 
-Time: both sides in this process, same weights and inputs, alternating runs, medians.
+Time: both sides in this process, same weights and inputs, alternating runs, medians (runs of
+a second or more: the few milliseconds one side's idle threads spin after it ends do not count).
 Memory: each side alone in a child process (see memory.py); "step MB" is the peak resident
 memory above the process's footprint after its imports.
 
@@ -14,7 +15,7 @@ from . import common, memory, timing, workloads
 def run_case(case, args):
     ours, state = workloads.tinyres_run(case)
     theirs = workloads.torch_run(case, state)
-    result = timing.compare(ours, theirs, args.repeat, warmup=2)
+    result = timing.compare(ours, theirs, args.repeat, warmup=2, settle=False)
     row = {"name": case, "flops": workloads.flops(case), **result}
     if not args.no_memory:
         sides = {side: memory.measure(side, case, args.threads) for side in ("tinyres", "torch")}

@@ -52,15 +52,26 @@ def timed(fn):
     return CLOCK() - start
 
 
-def compare(ours, theirs, repeat=5, warmup=1):
+def compare(ours, theirs, repeat=5, warmup=1, settle=True):
     """Median seconds of ours() and theirs(), run alternately `repeat` times after `warmup`
-    calls of each. Returns {"tinyres": s, "torch": s, "ratio": tinyres / torch, "samples"}."""
+    calls of each. Returns {"tinyres": s, "torch": s, "ratio": tinyres / torch, "samples"}.
+
+    settle=True (for short kernels) runs each side once, untimed, right before each timed
+    call: PyTorch's OpenMP workers keep spinning for some milliseconds after each op, and
+    would otherwise steal the cores from a kernel timed right after it (measured: a 5 ms
+    tinyres GEMM took 9-12 ms when timed straight after a PyTorch convolution). Each side is
+    then timed as in a loop of its own, with its own threads warm.
+    """
     for _ in range(warmup):
         ours()
         theirs()
     a, b = [], []
     for _ in range(repeat):
+        if settle:
+            ours()
         a.append(timed(ours))
+        if settle:
+            theirs()
         b.append(timed(theirs))
     t_ours, t_theirs = statistics.median(a), statistics.median(b)
     return {"tinyres": t_ours, "torch": t_theirs, "ratio": t_ours / t_theirs,

@@ -9,6 +9,7 @@ region and restored after. T follows Numba's thread count (numba.set_num_threads
 NUMBA_NUM_THREADS), so one knob sets both. Without threadpoolctl the work runs in the calling
 thread, chunk after chunk, with OpenBLAS threading each GEMM (correct, a little slower).
 """
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,11 +30,20 @@ def count():
 
 
 def _blas():
-    """threadpoolctl's controllers of the loaded BLAS libraries (found once), or ()."""
+    """threadpoolctl's controllers of numpy's BLAS (found once), or ().
+
+    Only numpy's: numba imports scipy, which loads a second OpenBLAS whose idle thread pool
+    must not be woken; when numpy's library cannot be told apart, every BLAS found is used.
+    """
     if _state["blas"] is None:
         found = ()
         if ThreadpoolController is not None:
-            found = tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
+            import numpy
+            libs = ThreadpoolController().select(user_api="blas").lib_controllers
+            home = os.path.dirname(os.path.dirname(os.path.abspath(numpy.__file__)))
+            own = [lib for lib in libs if os.path.basename(os.path.dirname(lib.filepath))
+                   in ("numpy.libs", "numpy") and lib.filepath.startswith(home)]
+            found = tuple(own or libs)
         _state["blas"] = found
     return _state["blas"]
 

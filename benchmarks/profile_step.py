@@ -5,7 +5,7 @@ their share of the step. Python work between kernels (autograd, ops, modules) sh
 "outside kernels".
 
     python -m benchmarks.profile_step [--case resnet50-train] [--runs 3] [--threads 2]
-                                      [--json PATH]
+                                      [--by-shape] [--json PATH]
 """
 import argparse
 import time
@@ -14,8 +14,21 @@ from collections import defaultdict
 from . import report, timing, workloads
 
 
-def profile(case, runs):
-    """{"total": seconds per run, "kernels": {name: {"seconds", "calls"}} per run}."""
+def _conv_kind(name, args):
+    """A label for a convolution call: its kernel size, stride and input size."""
+    if name == "conv2d_forward":
+        x_shape, w_shape, stride = args[0].shape, args[1].shape, args[2]
+    elif name == "conv2d_backward_data":
+        x_shape, w_shape, stride = args[2], args[1].shape, args[3]
+    else:
+        x_shape, w_shape, stride = args[1].shape, args[2], args[3]
+    r, s = w_shape[2:]
+    return f"{name} {r}x{s}/{stride[0]} {w_shape[1]}->{w_shape[0]} at {x_shape[2]}"
+
+
+def profile(case, runs, by_shape=False):
+    """{"total": seconds per run, "kernels": {name: {"seconds", "calls"}} per run}; by_shape
+    splits the convolutions by kernel, stride, channels and input size."""
     import tinyres
     backend = tinyres.get_backend("cpu")
     run, _ = workloads.tinyres_run(case)
@@ -28,8 +41,9 @@ def profile(case, runs):
             try:
                 return kernel(*args, **kwargs)
             finally:
-                seconds[name] += time.perf_counter() - start
-                calls[name] += 1
+                key = _conv_kind(name, args) if by_shape and name.startswith("conv2d") else name
+                seconds[key] += time.perf_counter() - start
+                calls[key] += 1
         return call
 
     for name, kernel in backend.table.items():
@@ -50,14 +64,15 @@ def profile(case, runs):
 def print_profile(case, result):
     total = result["total"]
     print(f"\nprofile of one {case} run: {total * 1e3:.1f} ms")
-    print(f"{'kernel':32s} {'calls':>6s} {'ms':>9s} {'share':>6s}")
+    print(f"{'kernel':48s} {'calls':>6s} {'ms':>9s} {'share':>6s}")
     inside = 0.0
     for name, k in result["kernels"].items():
         inside += k["seconds"]
         if k["seconds"] >= 0.0005 * total:
-            print(f"{name:32s} {k['calls']:6d} {k['seconds'] * 1e3:9.1f} {k['seconds'] / total:6.1%}")
+            print(f"{name[:48]:48s} {k['calls']:6d} {k['seconds'] * 1e3:9.1f}"
+                  f" {k['seconds'] / total:6.1%}")
     outside = total - inside
-    print(f"{'outside kernels':32s} {'':6s} {outside * 1e3:9.1f} {outside / total:6.1%}")
+    print(f"{'outside kernels':48s} {'':6s} {outside * 1e3:9.1f} {outside / total:6.1%}")
 
 
 def main(argv=None):
@@ -65,10 +80,12 @@ def main(argv=None):
     p.add_argument("--case", choices=list(workloads.CASES), default="resnet50-train")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--by-shape", action="store_true",
+                   help="split the convolutions by kernel, stride, channels and input size")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
     print(f"threads: {timing.pin_tinyres(args.threads)}; machine: {timing.machine()}")
-    result = profile(args.case, args.runs)
+    result = profile(args.case, args.runs, args.by_shape)
     print_profile(args.case, result)
     if args.json:
         report.write_json(args.json, {"case": args.case, "machine": timing.machine(), **result})

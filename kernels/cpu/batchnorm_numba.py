@@ -1,4 +1,4 @@
-"""Numba batch normalisation on channel-major data: one parallel task per channel.
+"""Numba batch normalisation on channel-major data: one range of channels per thread.
 
 Each channel is a contiguous run of N*H*W values (layout.py), small enough to stay in L2 between
 the passes over it, so the two-pass statistics (mean, then the centred variance, as the NumPy
@@ -8,8 +8,8 @@ those sums (no assumptions about NaN or infinity).
 """
 import numpy as np
 
-from . import layout
-from .numba_setup import njit, prange
+from . import layout, threads
+from .numba_setup import njit
 
 REORDER = {"reassoc", "contract"}
 
@@ -28,10 +28,10 @@ def _mean_var(row):
     return mean, squares / row.size
 
 
-@njit(parallel=True, fastmath=REORDER, cache=True)
+@njit(nogil=True, fastmath=REORDER, cache=True)
 def _forward_train(x, weight, bias, eps, y, mean, var, invstd):
     """x (C, M) -> y (C, M), and per-channel mean, biased var, invstd (C,)."""
-    for c in prange(x.shape[0]):
+    for c in range(x.shape[0]):
         m, v = _mean_var(x[c])
         inv = 1.0 / np.sqrt(v + eps)
         mean[c], var[c], invstd[c] = m, v, inv
@@ -44,21 +44,21 @@ def _forward_train(x, weight, bias, eps, y, mean, var, invstd):
             out[i] = (row[i] - centre) * scale + shift
 
 
-@njit(parallel=True, fastmath=REORDER, cache=True)
+@njit(nogil=True, fastmath=REORDER, cache=True)
 def _affine(x, scale, shift, y):
     """y[c] = x[c] * scale[c] + shift[c] for x, y (C, M)."""
-    for c in prange(x.shape[0]):
+    for c in range(x.shape[0]):
         a, b = scale[c], shift[c]
         row, out = x[c], y[c]
         for i in range(row.size):
             out[i] = row[i] * a + b
 
 
-@njit(parallel=True, fastmath=REORDER, cache=True)
+@njit(nogil=True, fastmath=REORDER, cache=True)
 def _backward(gy, x, mean, invstd, weight, training, gx, gweight, gbias):
     """gy, x (C, M) -> gx (C, M), gweight, gbias (C,)."""
     count = x.shape[1]
-    for c in prange(x.shape[0]):
+    for c in range(x.shape[0]):
         g_row, x_row, out = gy[c], x[c], gx[c]
         m, inv = np.float64(mean[c]), np.float64(invstd[c])
         sum_g = 0.0
@@ -83,6 +83,20 @@ def _backward(gy, x, mean, invstd, weight, training, gx, gweight, gbias):
             out[i] = (g_row[i] - mean_g - (x_row[i] - centre) * slope) * a
 
 
+PARALLEL_MIN = 1 << 16  # values per thread below which one thread does it all
+
+
+def _by_channels(kernel, *arrays):
+    """kernel(*arrays) over one range of channels (the first axis of every array) per thread;
+    scalars pass through."""
+    channels, values = arrays[0].shape[0], arrays[0].size
+
+    def work(span):
+        kernel(*[a[span[0]:span[1]] if isinstance(a, np.ndarray) else a for a in arrays])
+    per_channel = max(values // max(channels, 1), 1)
+    threads.parallel(work, threads.ranges(channels, -(-PARALLEL_MIN // per_channel)))
+
+
 def _rows(x):
     """(N, C, ...) -> its channel-major (C, N*...) matrix (a view when already channel-major)."""
     n, c = x.shape[:2]
@@ -104,8 +118,8 @@ def batchnorm_forward_train(x, weight, bias, eps):
     channels = x.shape[1]
     stats = [np.empty(channels, dtype=x.dtype) for _ in range(3)]
     y, y_rows = _out(x)
-    _forward_train(_rows(x), _param(weight, channels, 1, x.dtype),
-                   _param(bias, channels, 0, x.dtype), float(eps), y_rows, *stats)
+    _by_channels(_forward_train, _rows(x), _param(weight, channels, 1, x.dtype),
+                 _param(bias, channels, 0, x.dtype), float(eps), y_rows, *stats)
     return (y, *stats)
 
 
@@ -116,7 +130,7 @@ def batchnorm_forward_eval(x, mean, var, weight, bias, eps):
     scale = invstd * _param(weight, channels, 1, x.dtype)
     shift = _param(bias, channels, 0, x.dtype) - mean * scale
     y, y_rows = _out(x)
-    _affine(_rows(x), scale.astype(x.dtype), shift.astype(x.dtype), y_rows)
+    _by_channels(_affine, _rows(x), scale.astype(x.dtype), shift.astype(x.dtype), y_rows)
     return y, invstd
 
 
@@ -126,6 +140,6 @@ def batchnorm_backward(gy, x, mean, invstd, weight, training):
     gweight = np.empty(channels, dtype=x.dtype)
     gbias = np.empty(channels, dtype=x.dtype)
     gx, gx_rows = _out(x)
-    _backward(_rows(gy), _rows(x), mean, invstd, _param(weight, channels, 1, x.dtype),
-              bool(training), gx_rows, gweight, gbias)
+    _by_channels(_backward, _rows(gy), _rows(x), mean, invstd,
+                 _param(weight, channels, 1, x.dtype), bool(training), gx_rows, gweight, gbias)
     return gx, gweight, gbias

@@ -1,18 +1,20 @@
-"""Numba im2col and col2im: one parallel task per (image, channel) plane, no temporaries.
+"""Numba im2col and col2im, plane by plane (one range of images per thread), no temporaries;
+and the channel-major versions the convolution kernels use.
 
-col2im scatters into its own plane only, so the tasks never write to the same element.
+col2im scatters into its own plane only, so the threads never write to the same element.
 Same signatures and results as the NumPy reference in conv.py.
 """
 import numpy as np
 
+from . import threads
 from .conv import output_size
-from .numba_setup import njit, prange
+from .numba_setup import njit
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _im2col(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
     n_size, c_size, h_size, w_size = x.shape
-    for nc in prange(n_size * c_size):
+    for nc in range(n_size * c_size):
         n, c = nc // c_size, nc % c_size
         for r in range(r_size):
             for s in range(s_size):
@@ -25,10 +27,10 @@ def _im2col(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
                         out[n, row, p * q_size + q] = x[n, c, h, w] if inside else 0
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _col2im(cols, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
     n_size, c_size, h_size, w_size = out.shape
-    for nc in prange(n_size * c_size):
+    for nc in range(n_size * c_size):
         n, c = nc // c_size, nc % c_size
         out[n, c] = 0
         for r in range(r_size):
@@ -50,7 +52,11 @@ def im2col(x, kernel, stride, padding):
     p = output_size(h, kernel[0], stride[0], padding[0])
     q = output_size(w, kernel[1], stride[1], padding[1])
     out = np.empty((n, c * kernel[0] * kernel[1], p * q), dtype=x.dtype)
-    _im2col(np.ascontiguousarray(x), *kernel, *stride, *padding, p, q, out)
+    x = np.ascontiguousarray(x)
+
+    def work(span):
+        _im2col(x[span[0]:span[1]], *kernel, *stride, *padding, p, q, out[span[0]:span[1]])
+    threads.parallel(work, threads.ranges(n, 1))
     return out
 
 
@@ -59,7 +65,11 @@ def col2im(cols, x_shape, kernel, stride, padding):
     p = output_size(x_shape[2], kernel[0], stride[0], padding[0])
     q = output_size(x_shape[3], kernel[1], stride[1], padding[1])
     out = np.empty(x_shape, dtype=cols.dtype)
-    _col2im(np.ascontiguousarray(cols), *kernel, *stride, *padding, p, q, out)
+    cols = np.ascontiguousarray(cols)
+
+    def work(span):
+        _col2im(cols[span[0]:span[1]], *kernel, *stride, *padding, p, q, out[span[0]:span[1]])
+    threads.parallel(work, threads.ranges(x_shape[0], 1))
     return out
 
 

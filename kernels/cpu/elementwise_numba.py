@@ -1,38 +1,44 @@
 """Numba elementwise kernels (ReLU forward/backward, the same-shape add) on both cores.
 
-NumPy's ufuncs run on one thread; these split large arrays into blocks over the Numba threads.
-They keep the memory layout of their input (channel-major activations stay so) and fall back to
-NumPy for small, broadcast or non-dense operands, where NumPy is as fast and handles every case.
+NumPy's ufuncs run on one thread; these cut large arrays into one range per thread (threads.py)
+and run a serial nogil loop on each, which LLVM vectorizes. They keep the memory layout of their
+input (channel-major activations stay so) and fall back to NumPy for small, broadcast or
+non-dense operands, where NumPy is as fast and handles every case.
 """
 import numpy as np
 
-from . import activation, layout
-from .numba_setup import njit, prange
+from . import activation, layout, threads
+from .numba_setup import njit
 
-PARALLEL_MIN = 1 << 16  # below this many elements a thread launch costs more than it saves
+PARALLEL_MIN = 1 << 16  # below this many elements per thread, waking a thread costs more
 
 
-# Plain prange loops: Numba splits them evenly over its threads and LLVM vectorizes the body
-# (a blocked loop with min() bounds inside the prange measured 4x slower).
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _relu(x, out):
     zero = x.dtype.type(0)
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         out[i] = zero if v < 0 else v  # NaN stays NaN, as np.maximum
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _relu_backward(gy, y, out):
     zero = gy.dtype.type(0)
-    for i in prange(gy.size):
+    for i in range(gy.size):
         out[i] = gy[i] if y[i] > 0 else zero
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _add(a, b, out):
-    for i in prange(a.size):
+    for i in range(a.size):
         out[i] = a[i] + b[i]
+
+
+def _split(kernel, *flats):
+    """kernel(*slices) over one range of the flat arrays per thread."""
+    def work(span):
+        kernel(*[a[span[0]:span[1]] for a in flats])
+    threads.parallel(work, threads.ranges(flats[0].size, PARALLEL_MIN))
 
 
 def _dense_pair(a, b):
@@ -51,7 +57,7 @@ def relu_forward(x):
     if order is None:
         return activation.relu_forward(x)
     out = np.empty_like(x)
-    _relu(layout.flat(x, order), layout.flat(out, order))
+    _split(_relu, layout.flat(x, order), layout.flat(out, order))
     return out
 
 
@@ -62,7 +68,7 @@ def relu_backward(gy, y):
         return activation.relu_backward(gy, y)
     order, y, gy = pair
     out = np.empty_like(y)
-    _relu_backward(layout.flat(gy, order), layout.flat(y, order), layout.flat(out, order))
+    _split(_relu_backward, layout.flat(gy, order), layout.flat(y, order), layout.flat(out, order))
     return out
 
 
@@ -75,5 +81,5 @@ def add(a, b):
         return np.add(a, b)
     order, a, b = pair
     out = np.empty_like(a)
-    _add(layout.flat(a, order), layout.flat(b, order), layout.flat(out, order))
+    _split(_add, layout.flat(a, order), layout.flat(b, order), layout.flat(out, order))
     return out

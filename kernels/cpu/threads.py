@@ -114,3 +114,12 @@ def single_blas(fn, *args):
     finally:
         for lib, n in zip(blas, saved):
             lib.set_num_threads(n)
+
+
+def ranges(n, minimum):
+    """[(lo, hi)]: 0..n cut into count() equal ranges, or one range when n < 2 * minimum (too
+    little work to be worth waking a thread)."""
+    parts = min(count(), n // max(minimum, 1))
+    if parts <= 1:
+        return [(0, n)]
+    return [(i * n // parts, (i + 1) * n // parts) for i in range(parts)]

@@ -60,11 +60,36 @@ def _convolve(xc, u, out):
     threads.parallel(work, _groups(n, h, w, c + k, xc.dtype.itemsize))
 
 
+def _transformed_filters(w, flip, dtype):
+    """u (16, K, C) = G w G^T, or (16, C, K) for the flipped kernel of backward-data; one
+    range of output channels k per thread."""
+    k, c = w.shape[:2]
+    w = np.ascontiguousarray(w)
+    u = np.empty((16, c, k) if flip else (16, k, c), dtype=dtype)
+
+    def work(span):
+        lo, hi = span
+        filter_transform(w[lo:hi], flip, u[:, :, lo:hi] if flip else u[:, lo:hi])
+    threads.parallel(work, threads.ranges(k, 64))
+    return u
+
+
+def _filter_gradient(du, dtype):
+    """du (16, K, C) -> gw (K, C, 3, 3) = G^T du G, one range of k per thread."""
+    k, c = du.shape[1:]
+    gw = np.empty((k, c, 3, 3), dtype=dtype)
+
+    def work(span):
+        lo, hi = span
+        filter_gradient(du[:, lo:hi], gw[lo:hi])
+    threads.parallel(work, threads.ranges(k, 64))
+    return gw
+
+
 def conv2d_forward(x, w):
     """(N, C, H, W), (K, C, 3, 3) -> (N, K, H, W), stored channel-major."""
-    k, c = w.shape[:2]
-    u = np.empty((16, k, c), dtype=x.dtype)
-    filter_transform(np.ascontiguousarray(w), False, u)
+    k = w.shape[0]
+    u = _transformed_filters(w, False, x.dtype)
     xc = layout.channel_major(x)
     y = np.empty((k,) + xc.shape[1:], dtype=x.dtype)
     _convolve(xc, u, y)
@@ -73,9 +98,8 @@ def conv2d_forward(x, w):
 
 def conv2d_backward_data(gy, w):
     """(N, K, H, W), (K, C, 3, 3) -> gx (N, C, H, W), stored channel-major."""
-    k, c = w.shape[:2]
-    u = np.empty((16, c, k), dtype=gy.dtype)
-    filter_transform(np.ascontiguousarray(w), True, u)
+    c = w.shape[1]
+    u = _transformed_filters(w, True, gy.dtype)
     gc = layout.channel_major(gy)
     gx = np.empty((c,) + gc.shape[1:], dtype=gy.dtype)
     _convolve(gc, u, gx)
@@ -95,6 +119,4 @@ def conv2d_backward_weight(gy, x):
         gradient_transform(gc, *group, z)
         return np.matmul(z, v.transpose(0, 2, 1))  # (16, K, C)
     du = threads.parallel_sum(work, _groups(n, h, w, c + k, x.dtype.itemsize))
-    gw = np.empty((k, c, 3, 3), dtype=x.dtype)
-    filter_gradient(du, gw)
-    return gw
+    return _filter_gradient(du, x.dtype)

@@ -14,11 +14,11 @@ The transforms use only +-1 and +-1/2, so rounding stays at the level of a plain
 Transformed arrays are (16, channels, T) with e = 4 * row + column of the 4x4 tile and tiles t
 numbered (image, tile row, tile column). The tile transforms are serial and nogil (the
 convolution runs one group of images per thread) and work a row of tiles at a time so that LLVM
-vectorizes them; the (small) filter transforms run in parallel over output channels.
+vectorizes them; the (small) filter transforms run one range of output channels per thread.
 """
 import numpy as np
 
-from .numba_setup import njit, prange
+from .numba_setup import njit
 
 
 @njit(nogil=True, cache=True)
@@ -117,13 +117,13 @@ def gradient_transform(gy, n0, n1, z):
                 t += tw
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def filter_transform(w, flip, u):
     """w (K, C, 3, 3) -> u (16, K, C) = G w G^T; flip=True transforms the kernel of the
     backward-data convolution instead: w'[c, k] = w[k, c] rotated by 180 degrees, u (16, C, K)."""
     k_size, c_size = w.shape[:2]
-    for k in prange(k_size):
-        g = np.empty((4, 3), dtype=np.float64)
+    g = np.empty((4, 3), dtype=np.float64)
+    for k in range(k_size):
         for c in range(c_size):
             for r in range(3):  # g[:, r] = G w[r, :]
                 w0 = w[k, c, 2 - r, 2] if flip else w[k, c, r, 0]
@@ -142,12 +142,12 @@ def filter_transform(w, flip, u):
                         u[4 * b + a, k, c] = column[b]
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def filter_gradient(du, gw):
     """du (16, K, C) -> gw (K, C, 3, 3) = G^T du G, the gradient of the filter transform."""
     k_size, c_size = gw.shape[:2]
-    for k in prange(k_size):
-        h = np.empty((3, 4), dtype=np.float64)
+    h = np.empty((3, 4), dtype=np.float64)
+    for k in range(k_size):
         for c in range(c_size):
             for b in range(4):  # G^T du: 3 x 4, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]
                 e0, e1 = du[b, k, c], du[4 + b, k, c]

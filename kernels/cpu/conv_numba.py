@@ -106,6 +106,11 @@ def im2col_cm(x, n0, n1, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
                 if h < 0 or h >= h_size:
                     out[row, base:base + q_size] = zero
                     continue
+                if q_size < 16:  # short rows (7x7 maps): slices cost more than they save
+                    for q in range(q_size):
+                        w = q * sw - pw + s
+                        out[row, base + q] = x[c, n, h, w] if 0 <= w < w_size else zero
+                    continue
                 out[row, base:base + lo] = zero
                 if sw == 1:  # a contiguous run: a plain copy that LLVM vectorizes
                     out[row, base + lo:base + hi] = x[c, n, h, lo - pw + s:hi - pw + s]
@@ -135,7 +140,10 @@ def col2im_cm(cols, n0, n1, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out)
                         if h < 0 or h >= h_size:
                             continue
                         base = ((n - n0) * p_size + p) * q_size
-                        if sw == 1:
+                        if q_size < 16:
+                            for q in range(lo, hi):
+                                out[c, n, h, q * sw - pw + s] += cols[row, base + q]
+                        elif sw == 1:
                             out[c, n, h, lo - pw + s:hi - pw + s] += cols[row, base + lo:base + hi]
                         elif sw == 2:
                             for q in range(lo, hi):

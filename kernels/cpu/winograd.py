@@ -34,16 +34,24 @@ def applies(x_shape, w_shape, stride, padding):
 
 
 def _groups(n, h, w, channels, itemsize):
-    """Image ranges whose transformed tiles (16 x channels per tile) fill about GROUP_BYTES,
-    with at least MIN_TILES tiles, and at least one range per thread."""
-    tiles = ((h + 1) // 2) * ((w + 1) // 2)
-    size = max(-(-MIN_TILES // tiles), GROUP_BYTES // (16 * channels * tiles * itemsize), 1)
+    """Groups (n0, n1, i0, i1): tile rows i0..i1-1 of images n0..n1-1, whose transformed tiles
+    (16 x channels per tile) fill about GROUP_BYTES with at least MIN_TILES tiles. Large maps
+    (ResNet's 56x56) are cut into bands of tile rows, small ones grouped by whole images; there
+    is at least one group per thread."""
+    th, tw = (h + 1) // 2, (w + 1) // 2
+    tile_bytes = 16 * channels * itemsize
+    rows = max(-(-MIN_TILES // tw), GROUP_BYTES // (tile_bytes * tw), 1)
+    if rows < th:
+        rows = min(rows, -(-n * th // max(threads.count(), 1)))
+        return [(i, i + 1, r, min(th, r + rows)) for i in range(n) for r in range(0, th, rows)]
+    size = max(rows // th, 1)
     size = min(size, -(-n // max(threads.count(), 1)))
-    return [(i, min(n, i + size)) for i in range(0, n, size)]
+    return [(i, min(n, i + size), 0, th) for i in range(0, n, size)]
 
 
 def _tiles(group, h, w):
-    return (group[1] - group[0]) * ((h + 1) // 2) * ((w + 1) // 2)
+    n0, n1, i0, i1 = group
+    return (n1 - n0) * (i1 - i0) * ((w + 1) // 2)
 
 
 def _convolve(xc, u, out):

@@ -22,8 +22,9 @@ from .numba_setup import njit
 
 
 @njit(nogil=True, cache=True)
-def input_transform(x, n0, n1, v):
-    """x (C, N, H, W) -> v (16, C, T): V_t = B^T d_t B for the tiles of images n0..n1-1."""
+def input_transform(x, n0, n1, i0, i1, v):
+    """x (C, N, H, W) -> v (16, C, T): V_t = B^T d_t B for tile rows i0..i1-1 of images
+    n0..n1-1."""
     c_size, _, h_size, w_size = x.shape
     th, tw = (h_size + 1) // 2, (w_size + 1) // 2
     u = np.zeros((4, 2 * tw + 2), dtype=x.dtype)  # B^T applied down a row of tiles, padded
@@ -31,7 +32,7 @@ def input_transform(x, n0, n1, v):
     for c in range(c_size):
         t = 0
         for n in range(n0, n1):
-            for i in range(th):
+            for i in range(i0, i1):
                 for a in range(4):  # input rows 2i-1 .. 2i+2, zero outside the image
                     h = 2 * i - 1 + a
                     if 0 <= h < h_size:
@@ -56,8 +57,9 @@ def input_transform(x, n0, n1, v):
 
 
 @njit(nogil=True, cache=True)
-def output_transform(m, n0, n1, y):
-    """m (16, K, T) -> images n0..n1-1 of y (K, N, P, Q): y_t = A^T M_t A (odd sizes clipped)."""
+def output_transform(m, n0, n1, i0, i1, y):
+    """m (16, K, T) -> tile rows i0..i1-1 of images n0..n1-1 of y (K, N, P, Q):
+    y_t = A^T M_t A (odd sizes clipped)."""
     k_size, _, p_size, q_size = y.shape
     th, tw = (p_size + 1) // 2, (q_size + 1) // 2
     s = np.empty((4, tw), dtype=m.dtype)  # per tile row a: m0 + m1 + m2
@@ -67,7 +69,7 @@ def output_transform(m, n0, n1, y):
     for k in range(k_size):
         t = 0
         for n in range(n0, n1):
-            for i in range(th):
+            for i in range(i0, i1):
                 for a in range(4):
                     for j in range(tw):
                         m1, m2 = m[4 * a + 1, k, t + j], m[4 * a + 2, k, t + j]
@@ -85,9 +87,10 @@ def output_transform(m, n0, n1, y):
 
 
 @njit(nogil=True, cache=True)
-def gradient_transform(gy, n0, n1, z):
-    """gy (K, N, P, Q) -> z (16, K, T): A g_t A^T for each 2x2 gradient tile g_t (zero past odd
-    edges), the transform that pairs with V_t in the weight gradient."""
+def gradient_transform(gy, n0, n1, i0, i1, z):
+    """gy (K, N, P, Q) -> z (16, K, T): A g_t A^T for each 2x2 gradient tile g_t of tile rows
+    i0..i1-1 of images n0..n1-1 (zero past odd edges), the transform that pairs with V_t in the
+    weight gradient."""
     k_size, _, p_size, q_size = gy.shape
     th, tw = (p_size + 1) // 2, (q_size + 1) // 2
     rows = np.zeros((2, 2 * tw), dtype=gy.dtype)
@@ -95,7 +98,7 @@ def gradient_transform(gy, n0, n1, z):
     for k in range(k_size):
         t = 0
         for n in range(n0, n1):
-            for i in range(th):
+            for i in range(i0, i1):
                 rows[0, :q_size] = gy[k, n, 2 * i]
                 if 2 * i + 1 < p_size:
                     rows[1, :q_size] = gy[k, n, 2 * i + 1]

@@ -26,25 +26,24 @@ def input_transform(x, n0, n1, i0, i1, v):
     """x (C, N, H, W) -> v (16, C, T): V_t = B^T d_t B for tile rows i0..i1-1 of images
     n0..n1-1."""
     c_size, _, h_size, w_size = x.shape
-    th, tw = (h_size + 1) // 2, (w_size + 1) // 2
-    u = np.zeros((4, 2 * tw + 2), dtype=x.dtype)  # B^T applied down a row of tiles, padded
-    rows = np.zeros((4, 2 * tw + 2), dtype=x.dtype)
+    tw = (w_size + 1) // 2
+    u = np.zeros((4, 2 * tw + 2), dtype=x.dtype)  # B^T down a row of tiles; the pads stay 0
+    zero_row = np.zeros(w_size, dtype=x.dtype)
     for c in range(c_size):
         t = 0
         for n in range(n0, n1):
             for i in range(i0, i1):
-                for a in range(4):  # input rows 2i-1 .. 2i+2, zero outside the image
-                    h = 2 * i - 1 + a
-                    if 0 <= h < h_size:
-                        rows[a, 1:w_size + 1] = x[c, n, h]
-                    else:
-                        rows[a, 1:w_size + 1] = 0
-                for w in range(2 * tw + 2):
-                    r0, r1, r2, r3 = rows[0, w], rows[1, w], rows[2, w], rows[3, w]
-                    u[0, w] = r0 - r2
-                    u[1, w] = r1 + r2
-                    u[2, w] = r2 - r1
-                    u[3, w] = r1 - r3
+                h = 2 * i - 1  # input rows h .. h+3, zero outside the image
+                r0 = x[c, n, h] if h >= 0 else zero_row
+                r1 = x[c, n, h + 1] if h + 1 < h_size else zero_row
+                r2 = x[c, n, h + 2] if h + 2 < h_size else zero_row
+                r3 = x[c, n, h + 3] if h + 3 < h_size else zero_row
+                for w in range(w_size):
+                    a0, a1, a2, a3 = r0[w], r1[w], r2[w], r3[w]
+                    u[0, w + 1] = a0 - a2
+                    u[1, w + 1] = a1 + a2
+                    u[2, w + 1] = a2 - a1
+                    u[3, w + 1] = a1 - a3
                 for a in range(4):
                     for j in range(tw):
                         d0, d1 = u[a, 2 * j], u[a, 2 * j + 1]
@@ -59,31 +58,34 @@ def input_transform(x, n0, n1, i0, i1, v):
 @njit(nogil=True, cache=True)
 def output_transform(m, n0, n1, i0, i1, y):
     """m (16, K, T) -> tile rows i0..i1-1 of images n0..n1-1 of y (K, N, P, Q):
-    y_t = A^T M_t A (odd sizes clipped)."""
+    y_t = A^T M_t A (odd sizes clipped). Tile by tile: measured faster than row passes."""
     k_size, _, p_size, q_size = y.shape
-    th, tw = (p_size + 1) // 2, (q_size + 1) // 2
-    s = np.empty((4, tw), dtype=m.dtype)  # per tile row a: m0 + m1 + m2
-    d = np.empty((4, tw), dtype=m.dtype)  # per tile row a: m1 - m2 - m3
-    top = np.empty(2 * tw, dtype=m.dtype)
-    bottom = np.empty(2 * tw, dtype=m.dtype)
+    tw = (q_size + 1) // 2
     for k in range(k_size):
         t = 0
         for n in range(n0, n1):
             for i in range(i0, i1):
-                for a in range(4):
-                    for j in range(tw):
-                        m1, m2 = m[4 * a + 1, k, t + j], m[4 * a + 2, k, t + j]
-                        s[a, j] = m[4 * a, k, t + j] + m1 + m2
-                        d[a, j] = m1 - m2 - m[4 * a + 3, k, t + j]
+                top = y[k, n, 2 * i]
+                two = 2 * i + 1 < p_size
+                bottom = y[k, n, 2 * i + 1] if two else top
                 for j in range(tw):
-                    top[2 * j] = s[0, j] + s[1, j] + s[2, j]
-                    top[2 * j + 1] = d[0, j] + d[1, j] + d[2, j]
-                    bottom[2 * j] = s[1, j] - s[2, j] - s[3, j]
-                    bottom[2 * j + 1] = d[1, j] - d[2, j] - d[3, j]
-                y[k, n, 2 * i] = top[:q_size]
-                if 2 * i + 1 < p_size:
-                    y[k, n, 2 * i + 1] = bottom[:q_size]
-                t += tw
+                    s0 = m[0, k, t] + m[1, k, t] + m[2, k, t]  # per tile row: M A
+                    d0 = m[1, k, t] - m[2, k, t] - m[3, k, t]
+                    s1 = m[4, k, t] + m[5, k, t] + m[6, k, t]
+                    d1 = m[5, k, t] - m[6, k, t] - m[7, k, t]
+                    s2 = m[8, k, t] + m[9, k, t] + m[10, k, t]
+                    d2 = m[9, k, t] - m[10, k, t] - m[11, k, t]
+                    s3 = m[12, k, t] + m[13, k, t] + m[14, k, t]
+                    d3 = m[13, k, t] - m[14, k, t] - m[15, k, t]
+                    q = 2 * j
+                    top[q] = s0 + s1 + s2
+                    if q + 1 < q_size:
+                        top[q + 1] = d0 + d1 + d2
+                    if two:
+                        bottom[q] = s1 - s2 - s3
+                        if q + 1 < q_size:
+                            bottom[q + 1] = d1 - d2 - d3
+                    t += 1
 
 
 @njit(nogil=True, cache=True)
@@ -92,20 +94,17 @@ def gradient_transform(gy, n0, n1, i0, i1, z):
     i0..i1-1 of images n0..n1-1 (zero past odd edges), the transform that pairs with V_t in the
     weight gradient."""
     k_size, _, p_size, q_size = gy.shape
-    th, tw = (p_size + 1) // 2, (q_size + 1) // 2
-    rows = np.zeros((2, 2 * tw), dtype=gy.dtype)
-    u = np.empty((4, 2 * tw), dtype=gy.dtype)  # A applied down the tile row
+    tw = (q_size + 1) // 2
+    u = np.zeros((4, 2 * tw), dtype=gy.dtype)  # A applied down the tile row; odd pad stays 0
+    zero_row = np.zeros(q_size, dtype=gy.dtype)
     for k in range(k_size):
         t = 0
         for n in range(n0, n1):
             for i in range(i0, i1):
-                rows[0, :q_size] = gy[k, n, 2 * i]
-                if 2 * i + 1 < p_size:
-                    rows[1, :q_size] = gy[k, n, 2 * i + 1]
-                else:
-                    rows[1, :] = 0
-                for w in range(2 * tw):
-                    g0, g1 = rows[0, w], rows[1, w]
+                g0_row = gy[k, n, 2 * i]
+                g1_row = gy[k, n, 2 * i + 1] if 2 * i + 1 < p_size else zero_row
+                for w in range(q_size):
+                    g0, g1 = g0_row[w], g1_row[w]
                     u[0, w] = g0
                     u[1, w] = g0 + g1
                     u[2, w] = g0 - g1

@@ -25,12 +25,14 @@ ENABLED = os.environ.get("TINYRES_WINOGRAD", "1") != "0"
 GROUP_BYTES = 1 << 20  # transformed input + output of one group: about a core's L2 ...
 MIN_TILES = 256  # ... but at least this many tiles, so that the 16 GEMMs stay efficient
 MIN_SIZE = 8  # below 8x8 maps (ResNet-50's 7x7) the tiles waste too much: im2col wins
+MIN_CHANNELS = 8  # a 3-channel stem is faster by im2col (fwd + bwd-weight: 12.2 vs 15.1 ms)
 
 
 def applies(x_shape, w_shape, stride, padding):
     """True for the convolutions this module computes (and computes faster than im2col)."""
     return (ENABLED and tuple(w_shape[2:]) == (3, 3) and tuple(stride) == (1, 1)
-            and tuple(padding) == (1, 1) and min(x_shape[2:]) >= MIN_SIZE)
+            and tuple(padding) == (1, 1) and min(x_shape[2:]) >= MIN_SIZE
+            and w_shape[1] >= MIN_CHANNELS)
 
 
 def _groups(n, h, w, channels, itemsize):

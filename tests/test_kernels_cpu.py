@@ -11,8 +11,9 @@ from tinyres.kernels.cpu.conv import output_size
 
 CASES = [
     # (N, C, H, W), kernel, stride, padding
-    ((2, 3, 8, 9), (3, 3), (1, 1), (1, 1)),  # Winograd (8x8 and larger maps)
-    ((3, 4, 11, 10), (3, 3), (1, 1), (1, 1)),  # Winograd, odd size, 2 image groups
+    ((2, 8, 8, 9), (3, 3), (1, 1), (1, 1)),  # Winograd (8x8 and larger maps, 8+ channels)
+    ((3, 9, 11, 10), (3, 3), (1, 1), (1, 1)),  # Winograd, odd size, 2 image groups
+    ((2, 3, 8, 9), (3, 3), (1, 1), (1, 1)),  # 3 channels: im2col
     ((1, 2, 7, 7), (7, 7), (2, 2), (3, 3)),  # the ResNet stem
     ((3, 4, 9, 8), (1, 1), (2, 2), (0, 0)),  # strided 1x1 (subsampling)
     ((3, 5, 6, 7), (1, 1), (1, 1), (0, 0)),  # 1x1: a plain GEMM
@@ -84,8 +85,8 @@ def test_conv_kernels_match_the_reference(shape, kernel, stride, padding, dtype,
 def test_winograd_and_im2col_paths_agree(monkeypatch, enabled):
     monkeypatch.setattr(winograd, "ENABLED", enabled)
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((5, 6, 12, 9)).astype(np.float32)
-    w = rng.standard_normal((4, 6, 3, 3)).astype(np.float32)
+    x = rng.standard_normal((5, 8, 12, 9)).astype(np.float32)
+    w = rng.standard_normal((4, 8, 3, 3)).astype(np.float32)
     assert winograd.applies(x.shape, w.shape, (1, 1), (1, 1)) == enabled
     gy = rng.standard_normal((5, 4, 12, 9)).astype(np.float32)
     for name, args in (("conv2d_forward", (x, w)), ("conv2d_backward_data", (gy, w, x.shape)),

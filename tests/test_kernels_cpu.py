@@ -194,6 +194,22 @@ def test_avgpool_matches_the_reference(shape, kernel, stride, padding, dtype, in
            slow(gy, shape, kernel, stride, padding, include), dtype, 1.0)
 
 
+@pytest.mark.parametrize("shape", [(3, 5, 7, 7), (2, 4, 1, 1), (4, 6, 8, 5)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_global_avgpool_matches_the_reference(shape, dtype):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal(shape).astype(dtype)
+    window = shape[2:]
+    fast, slow = _overridden("avgpool2d_forward")
+    y = fast(_in_layout(x, "channel-major"), window, window, (0, 0), True)
+    _close(y, slow(x, window, window, (0, 0), True), dtype, 1.0)
+    assert y.dtype == dtype and y.shape == shape[:2] + (1, 1)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    fast, slow = _overridden("avgpool2d_backward")
+    _close(fast(gy, shape, window, window, (0, 0), True),
+           slow(gy, shape, window, window, (0, 0), True), dtype, 1.0)
+
+
 def test_maxpool_numba_and_reference_agree_on_nan():
     x = np.array([[[[1.0, np.nan], [np.nan, 5.0]]]])
     fast, slow = _overridden("maxpool2d_forward")

@@ -31,7 +31,7 @@ def _window(start, size, stride, pad, limit):
 def _maxpool_forward(x, r_size, s_size, sh, sw, ph, pw, y, argmax):
     """Separable: the max over each row's window first (value and column), then over rows.
     Row-major first-maximum order is kept: the first row holding the maximum wins, and in it
-    the first column. Measured 4x faster than the 3x3 window loop with per-element checks."""
+    the first column. 8x64x112x112 at 2 threads: 30 -> 24 ms (PyTorch: 29.6 ms)."""
     n_size, c_size, h_size, w_size = x.shape
     p_size, q_size = y.shape[2], y.shape[3]
     row_best = np.empty((h_size, q_size), dtype=x.dtype)

@@ -16,7 +16,7 @@ setup(
     packages=ENGINE + KERNELS,
     package_dir={"tinyres.kernels": "kernels"},
     package_data={"tinyres.kernels.cuda": ["*.cu"]},
-    install_requires=["numpy>=1.24", "numba>=0.58"],
+    install_requires=["numpy>=1.24", "numba>=0.58", "threadpoolctl>=3"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
         "train": ["tqdm"],

@@ -127,3 +127,29 @@ def test_detach_cuts_the_graph():
     x = tinyres.tensor([2.0], requires_grad=True)
     (x * x.detach()).sum().backward()
     assert x.grad.item() == 2.0
+
+
+def test_the_graph_does_not_keep_intermediate_arrays_alive():
+    """A batch-norm output consumed by a ReLU is saved by neither op: once the user drops it,
+    its array is freed before backward (as in PyTorch), and gradients are unchanged."""
+    import weakref
+    x = tinyres.randn(4, 3, 5, 5, requires_grad=True)
+    w = tinyres.ones(3, requires_grad=True)
+    y = F.batch_norm(x, None, None, w, None, training=True)
+    freed = weakref.ref(y.data)
+    z = F.relu(y)
+    del y
+    assert freed() is None
+    z.sum().backward()
+    assert x.grad is not None and w.grad is not None
+
+
+def test_retain_grad_and_hooks_work_on_a_tensor_the_user_keeps():
+    x = tinyres.randn(4, 3, 5, 5, requires_grad=True)
+    y = F.batch_norm(x, None, None, training=True)
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.shape))
+    F.relu(y).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), (y.numpy() > 0).astype(np.float32))
+    assert seen == [(4, 3, 5, 5)]

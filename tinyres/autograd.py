@@ -4,25 +4,76 @@ Every tensor is visited after all the tensors computed from it, so by the time a
 Function runs its backward, every contribution to the tensor's gradient (both paths of a skip
 connection, say) has been summed. Gradients of intermediate tensors are dropped once consumed,
 unless the tensor asked to keep them (retain_grad).
+
+The graph is made of Nodes, not Tensors: a Function keeps the Nodes of its inputs, and a Node
+keeps everything backward needs (grad_fn, hooks, shape) but only a weak reference to its Tensor.
+So an intermediate array lives only as long as an op saved it or the user holds its Tensor (a
+batch-norm output consumed by a ReLU is freed at once, as in PyTorch), not until backward.
 """
+import weakref
+
+
+class Node:
+    """A tensor's place in the graph: its grad_fn, requires_grad, gradient hooks and
+    retain_grad flag, and a weak reference to the Tensor (for .grad of leaves and retained)."""
+
+    __slots__ = ("grad_fn", "requires_grad", "hooks", "retains_grad", "shape", "backend",
+                 "_tensor")
+
+    def __init__(self, tensor, requires_grad, grad_fn):
+        self.grad_fn = grad_fn
+        self.requires_grad = requires_grad
+        self.hooks = []
+        self.retains_grad = False
+        self.shape = tuple(tensor.data.shape)
+        self.backend = tensor._backend
+        self._tensor = weakref.ref(tensor)
+
+    def tensor(self):
+        """The Tensor, or None once nobody holds it any more."""
+        return self._tensor()
+
+    def run_hooks(self, grad):
+        """grad after every hook (a hook may return a replacement Tensor)."""
+        from .tensor import Tensor
+        tensor = self.tensor()
+        backend = self.backend if tensor is None else tensor._backend
+        for hook in list(self.hooks):
+            result = hook(Tensor._from_array(grad, backend))
+            if result is not None:
+                if result.shape != self.shape or result.dtype != grad.dtype:
+                    raise ValueError(
+                        f"a hook returned a gradient of shape {result.shape} and dtype"
+                        f" {result.dtype}, expected {self.shape} and {grad.dtype}"
+                    )
+                grad = result.data
+        return grad
+
+
+def tensor_id(node):
+    """id() of a node's Tensor while someone holds it (to look up names keyed by id(tensor)),
+    else a key that matches nothing."""
+    tensor = node.tensor()
+    return ("dead", id(node)) if tensor is None else id(tensor)
 
 
 def topological_order(root):
-    """Tensors that root depends on and that require grad, each after its inputs (iterative DFS,
-    so ResNet-1202's thousands of nodes do not hit Python's recursion limit)."""
+    """Nodes (of root, a Tensor or a Node, and of the tensors it depends on that require grad),
+    each after its inputs (iterative DFS, so ResNet-1202's thousands of nodes do not hit
+    Python's recursion limit)."""
     order, seen = [], set()
-    stack = [(root, False)]
+    stack = [(getattr(root, "_node", root), False)]
     while stack:
-        tensor, inputs_done = stack.pop()
+        node, inputs_done = stack.pop()
         if inputs_done:
-            order.append(tensor)
+            order.append(node)
             continue
-        if id(tensor) in seen:
+        if id(node) in seen:
             continue
-        seen.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor.grad_fn is not None:
-            for parent in tensor.grad_fn.parents:
+        seen.add(id(node))
+        stack.append((node, True))
+        if node.grad_fn is not None:
+            for parent in node.grad_fn.parents:
                 if parent is not None and parent.requires_grad and id(parent) not in seen:
                     stack.append((parent, False))
     return order
@@ -39,15 +90,17 @@ def backward(root, grad=None, retain_graph=False):
             "backward(): this tensor does not require grad and has no grad_fn; create an input"
             " with requires_grad=True (and not inside no_grad) to get gradients"
         )
-    grads = {id(root): _seed_gradient(root, grad)}
-    for tensor in reversed(topological_order(root)):
-        g = grads.pop(id(tensor), None)
+    grads = {id(root._node): _seed_gradient(root, grad)}
+    for node in reversed(topological_order(root)):
+        g = grads.pop(id(node), None)
         if g is None:
             continue
-        g = tensor._run_hooks(g)
-        if tensor.grad_fn is None or tensor._retains_grad:
-            tensor._accumulate_grad(g)
-        fn = tensor.grad_fn
+        g = node.run_hooks(g)
+        if node.grad_fn is None or node.retains_grad:
+            tensor = node.tensor()
+            if tensor is not None:  # else nobody can read its .grad any more
+                tensor._accumulate_grad(g)
+        fn = node.grad_fn
         if fn is None:
             continue
         fn.check_not_freed()

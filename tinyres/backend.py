@@ -8,6 +8,10 @@ Shape letters: N batch, C input channels, K output channels, H x W input, P x Q 
 R x S kernel window. ``kernel``, ``stride`` and ``padding`` are always (int, int) pairs here;
 the ops normalise what users pass. Every kernel runs in float32 and float64 and returns arrays of
 its inputs' dtype. Kernels never write to their inputs unless their name ends in ``_``.
+
+Shapes are contracts, memory layouts are not: a kernel may return any strides (the fast cpu
+kernels store (N, C, H, W) batches channel-major, see kernels/cpu/layout.py) and must accept
+inputs of any strides. Only ``copy`` promises a contiguous result.
 """
 import os
 

@@ -15,7 +15,8 @@ class GraphFreedError(RuntimeError):
 
 
 class Function:
-    """Base class of every op. Attributes: k (Backend), needs_input_grad, parents."""
+    """Base class of every op. Attributes: k (Backend), needs_input_grad, parents (the inputs'
+    autograd Nodes, None for an absent input)."""
 
     def __init__(self, backend, needs_input_grad):
         self.k = backend
@@ -77,7 +78,7 @@ class Function:
         data = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if not record:
             return Tensor._from_array(data, fn.output_backend)
-        fn.parents = inputs
+        fn.parents = tuple(None if t is None else t._node for t in inputs)  # no data kept
         return Tensor._from_array(data, fn.output_backend, requires_grad=True, grad_fn=fn)
 
 

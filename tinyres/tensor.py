@@ -34,11 +34,8 @@ class Tensor:
             )
         self.data = array
         self._backend = backend
-        self.requires_grad = bool(requires_grad)
-        self.grad_fn = grad_fn
+        self._node = autograd.Node(self, bool(requires_grad), grad_fn)
         self.grad = None
-        self._hooks = []
-        self._retains_grad = False
 
     @classmethod
     def _from_array(cls, array, backend, requires_grad=False, grad_fn=None):
@@ -67,6 +64,19 @@ class Tensor:
     @property
     def is_leaf(self):
         return self.grad_fn is None
+
+    @property
+    def requires_grad(self):
+        return self._node.requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self._node.requires_grad = bool(value)
+
+    @property
+    def grad_fn(self):
+        """The Function that computed this tensor (None for a leaf)."""
+        return self._node.grad_fn
 
     def numel(self):
         return int(np.prod(self.shape, dtype=np.int64))
@@ -135,31 +145,19 @@ class Tensor:
         a returned Tensor replaces the gradient. Returns a handle with .remove()."""
         if not self.requires_grad:
             raise RuntimeError("register_hook(): this tensor does not require grad")
-        self._hooks.append(hook)
-        return HookHandle(self._hooks, hook)
+        self._node.hooks.append(hook)
+        return HookHandle(self._node.hooks, hook)
 
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in .grad after backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad(): this tensor does not require grad")
-        self._retains_grad = True
+        self._node.retains_grad = True
 
     @property
     def retains_grad(self):
         """Whether this non-leaf tensor keeps its .grad (False for leaves, as in PyTorch)."""
-        return self._retains_grad and not self.is_leaf
-
-    def _run_hooks(self, grad):
-        for hook in list(self._hooks):
-            result = hook(Tensor._from_array(grad, self._backend))
-            if result is not None:
-                if result.shape != self.shape or result.dtype != self.dtype:
-                    raise ValueError(
-                        f"a hook returned a gradient of shape {result.shape} and dtype"
-                        f" {result.dtype}, expected {self.shape} and {self.dtype}"
-                    )
-                grad = result.data
-        return grad
+        return self._node.retains_grad and not self.is_leaf
 
     def _accumulate_grad(self, grad):
         if self.grad is None:

@@ -1,9 +1,12 @@
 """The cpu backend: NumPy reference kernels (REFERENCE) and the table tinyres uses (TABLE),
-which is the reference with Numba kernels in place of the hot ones. Tests check that the two agree.
-"""
-from functools import partial
+which is the reference with Numba / OpenBLAS kernels in place of the hot ones. Tests check that
+the two agree.
 
-from . import activation, arrays, batchnorm, conv, conv_numba, loss, optim, pool, pool_numba
+The fast kernels store image batches channel-major (see layout.py): same (N, C, H, W) shapes and
+values as the reference, other strides.
+"""
+from . import (activation, arrays, batchnorm, batchnorm_numba, conv, conv_gemm, conv_numba,
+               elementwise_numba, linalg, loss, optim, optim_numba, pool, pool_numba)
 
 REFERENCE = {
     "asarray": arrays.asarray,
@@ -53,13 +56,23 @@ REFERENCE = {
 }
 
 NUMBA_OVERRIDES = {
+    "add": elementwise_numba.add,
+    "matmul": linalg.matmul,
     "im2col": conv_numba.im2col,
     "col2im": conv_numba.col2im,
-    "conv2d_forward": partial(conv.conv2d_forward, im2col=conv_numba.im2col),
-    "conv2d_backward_data": partial(conv.conv2d_backward_data, col2im=conv_numba.col2im),
-    "conv2d_backward_weight": partial(conv.conv2d_backward_weight, im2col=conv_numba.im2col),
+    "conv2d_forward": conv_gemm.conv2d_forward,
+    "conv2d_backward_data": conv_gemm.conv2d_backward_data,
+    "conv2d_backward_weight": conv_gemm.conv2d_backward_weight,
+    "batchnorm_forward_train": batchnorm_numba.batchnorm_forward_train,
+    "batchnorm_forward_eval": batchnorm_numba.batchnorm_forward_eval,
+    "batchnorm_backward": batchnorm_numba.batchnorm_backward,
+    "relu_forward": elementwise_numba.relu_forward,
+    "relu_backward": elementwise_numba.relu_backward,
     "maxpool2d_forward": pool_numba.maxpool2d_forward,
     "maxpool2d_backward": pool_numba.maxpool2d_backward,
+    "avgpool2d_forward": pool_numba.avgpool2d_forward,
+    "avgpool2d_backward": pool_numba.avgpool2d_backward,
+    "sgd_step_": optim_numba.sgd_step_,
 }
 
 TABLE = {**REFERENCE, **NUMBA_OVERRIDES}

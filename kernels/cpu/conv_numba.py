@@ -1,18 +1,20 @@
-"""Numba im2col and col2im: one parallel task per (image, channel) plane, no temporaries.
+"""Numba im2col and col2im, plane by plane (one range of images per thread), no temporaries;
+and the channel-major versions the convolution kernels use.
 
-col2im scatters into its own plane only, so the tasks never write to the same element.
+col2im scatters into its own plane only, so the threads never write to the same element.
 Same signatures and results as the NumPy reference in conv.py.
 """
 import numpy as np
 
+from . import threads
 from .conv import output_size
-from .numba_setup import njit, prange
+from .numba_setup import njit
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _im2col(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
     n_size, c_size, h_size, w_size = x.shape
-    for nc in prange(n_size * c_size):
+    for nc in range(n_size * c_size):
         n, c = nc // c_size, nc % c_size
         for r in range(r_size):
             for s in range(s_size):
@@ -25,10 +27,10 @@ def _im2col(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
                         out[n, row, p * q_size + q] = x[n, c, h, w] if inside else 0
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _col2im(cols, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
     n_size, c_size, h_size, w_size = out.shape
-    for nc in prange(n_size * c_size):
+    for nc in range(n_size * c_size):
         n, c = nc // c_size, nc % c_size
         out[n, c] = 0
         for r in range(r_size):
@@ -50,7 +52,11 @@ def im2col(x, kernel, stride, padding):
     p = output_size(h, kernel[0], stride[0], padding[0])
     q = output_size(w, kernel[1], stride[1], padding[1])
     out = np.empty((n, c * kernel[0] * kernel[1], p * q), dtype=x.dtype)
-    _im2col(np.ascontiguousarray(x), *kernel, *stride, *padding, p, q, out)
+    x = np.ascontiguousarray(x)
+
+    def work(span):
+        _im2col(x[span[0]:span[1]], *kernel, *stride, *padding, p, q, out[span[0]:span[1]])
+    threads.parallel(work, threads.ranges(n, 1))
     return out
 
 
@@ -59,5 +65,114 @@ def col2im(cols, x_shape, kernel, stride, padding):
     p = output_size(x_shape[2], kernel[0], stride[0], padding[0])
     q = output_size(x_shape[3], kernel[1], stride[1], padding[1])
     out = np.empty(x_shape, dtype=cols.dtype)
-    _col2im(np.ascontiguousarray(cols), *kernel, *stride, *padding, p, q, out)
+    cols = np.ascontiguousarray(cols)
+
+    def work(span):
+        _col2im(cols[span[0]:span[1]], *kernel, *stride, *padding, p, q, out[span[0]:span[1]])
+    threads.parallel(work, threads.ranges(x_shape[0], 1))
     return out
+
+
+# --- channel-major layout: x (C, N, H, W), columns (C*R*S, n*P*Q) for images n0 <= n < n1 ------
+# Serial and nogil: the convolution kernels run one image group per thread (threads.py), so that
+# a group's columns stay in cache between im2col and its GEMM.
+
+@njit(inline="always")
+def _inside(s, sw, pw, q_size, w_size):
+    """[lo, hi): the q whose input column q * sw - pw + s lies in [0, w_size)."""
+    lo = 0
+    while lo < q_size and lo * sw - pw + s < 0:
+        lo += 1
+    hi = q_size
+    while hi > lo and (hi - 1) * sw - pw + s >= w_size:
+        hi -= 1
+    return lo, hi
+
+
+@njit(nogil=True, cache=True)
+def im2col_cm(x, n0, n1, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
+    """x (C, N, H, W), images n0..n1-1 -> out (C*R*S, (n1-n0)*P*Q), zero padding."""
+    c_size, _, h_size, w_size = x.shape
+    zero = x.dtype.type(0)
+    for row in range(c_size * r_size * s_size):
+        c = row // (r_size * s_size)
+        r = (row // s_size) % r_size
+        s = row % s_size
+        lo, hi = _inside(s, sw, pw, q_size, w_size)
+        for n in range(n0, n1):
+            for p in range(p_size):
+                base = ((n - n0) * p_size + p) * q_size
+                h = p * sh - ph + r
+                if h < 0 or h >= h_size:
+                    out[row, base:base + q_size] = zero
+                    continue
+                if q_size < 16:  # short rows (7x7 maps): slices cost more than they save
+                    for q in range(q_size):
+                        w = q * sw - pw + s
+                        out[row, base + q] = x[c, n, h, w] if 0 <= w < w_size else zero
+                    continue
+                out[row, base:base + lo] = zero
+                if sw == 1:  # a contiguous run: a plain copy that LLVM vectorizes
+                    out[row, base + lo:base + hi] = x[c, n, h, lo - pw + s:hi - pw + s]
+                elif sw == 2:  # a literal stride LLVM can vectorize (shuffles)
+                    for q in range(lo, hi):
+                        out[row, base + q] = x[c, n, h, 2 * q - pw + s]
+                else:
+                    for q in range(lo, hi):
+                        out[row, base + q] = x[c, n, h, q * sw - pw + s]
+                out[row, base + hi:base + q_size] = zero
+
+
+@njit(nogil=True, cache=True)
+def col2im_cm(cols, n0, n1, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
+    """cols (C*R*S, (n1-n0)*P*Q) -> images n0..n1-1 of out (C, N, H, W), which it overwrites:
+    overlapping windows add up."""
+    c_size, _, h_size, w_size = out.shape
+    for c in range(c_size):
+        out[c, n0:n1] = 0
+        for r in range(r_size):
+            for s in range(s_size):
+                row = (c * r_size + r) * s_size + s
+                lo, hi = _inside(s, sw, pw, q_size, w_size)
+                for n in range(n0, n1):
+                    for p in range(p_size):
+                        h = p * sh - ph + r
+                        if h < 0 or h >= h_size:
+                            continue
+                        base = ((n - n0) * p_size + p) * q_size
+                        if q_size < 16:
+                            for q in range(lo, hi):
+                                out[c, n, h, q * sw - pw + s] += cols[row, base + q]
+                        elif sw == 1:
+                            out[c, n, h, lo - pw + s:hi - pw + s] += cols[row, base + lo:base + hi]
+                        elif sw == 2:
+                            for q in range(lo, hi):
+                                out[c, n, h, 2 * q - pw + s] += cols[row, base + q]
+                        else:
+                            for q in range(lo, hi):
+                                out[c, n, h, q * sw - pw + s] += cols[row, base + q]
+
+
+@njit(nogil=True, cache=True)
+def subsample_cm(x, n0, n1, sh, sw, out):
+    """x (C, N, H, W) -> out (C, n1-n0, P, Q) = x[:, n0:n1, ::sh, ::sw] (a strided 1x1 conv's
+    input; NumPy's strided copy of this is 3x slower)."""
+    c_size, _, p_size, q_size = out.shape
+    for c in range(c_size):
+        for n in range(n0, n1):
+            for p in range(p_size):
+                for q in range(q_size):
+                    out[c, n - n0, p, q] = x[c, n, p * sh, q * sw]
+
+
+@njit(nogil=True, cache=True)
+def upsample_cm(g, n0, n1, sh, sw, out):
+    """g (C, n1-n0, P, Q) -> images n0..n1-1 of out (C, N, H, W): zeros except
+    out[:, n, p * sh, q * sw] = g (the adjoint of subsample_cm)."""
+    c_size, _, p_size, q_size = g.shape
+    for c in range(c_size):
+        for n in range(n0, n1):
+            out[c, n] = 0
+            for p in range(p_size):
+                for q in range(q_size):
+                    out[c, n, p * sh, q * sw] = g[c, n - n0, p, q]

@@ -6,13 +6,17 @@ exits non-zero), so a failure is one message and a stop instead of a hang.
 """
 import socket
 import sys
+import time
 from contextlib import contextmanager
+
+FORWARD_SECONDS = 0.5  # time for mpiexec to forward the message before the abort kills the pipes
 
 
 def abort(comm, message, code=1):
     """Print message on stderr, then end every rank of comm's job with exit status code."""
     sys.stderr.write(message.rstrip("\n") + "\n")
     sys.stderr.flush()
+    time.sleep(FORWARD_SECONDS)  # else, under load, the job can end before the message is shown
     comm.Abort(code)
 
 

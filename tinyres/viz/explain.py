@@ -8,7 +8,8 @@ exactly the identity.
 import numpy as np
 
 from .. import functional as F
-from ..autograd import topological_order
+from ..autograd import tensor_id, topological_order
+from ..hooks import HookHandle
 from ..models.resnet import BasicBlock
 from ..nn import init
 from ..random import manual_seed
@@ -58,7 +59,8 @@ def _introduction(shape):
 def _forward(block, x, r):
     """The block's forward written out, with names for the walk; returns the named tensors."""
     names = {id(x): "x (the block's input)", id(r): "r"}
-    handles = [m.register_forward_hook(_namer(names, name))
+    outputs = []  # the named intermediates, kept alive so the walk can name them
+    handles = [m.register_forward_hook(_namer(names, name, outputs))
                for name, m in block.named_modules() if m is not block]
     f = block.branch(x)
     z = F.add(f, block.shortcut(x))
@@ -73,12 +75,14 @@ def _forward(block, x, r):
         names[id(p)] = name
     for t in (f, z, y):
         t.retain_grad()
-    return {"x": x, "r": r, "f": f, "z": z, "y": y, "loss": loss, "names": names}
+    return {"x": x, "r": r, "f": f, "z": z, "y": y, "loss": loss, "names": names,
+            "outputs": outputs}
 
 
-def _namer(names, module_name):
+def _namer(names, module_name, outputs):
     def name(module, args, output):
         names[id(output)] = f"{module_name}(.)"
+        outputs.append(output)
     return name
 
 
@@ -86,7 +90,10 @@ def _backward_walk(block, run):
     """Hook every node, run backward, list the nodes in the order backward reached them."""
     visits, names = [], run["names"]
     order = topological_order(run["loss"])
-    handles = [t.register_hook(_visit(visits, t)) for t in order]
+    handles = []
+    for node in order:
+        node.hooks.append(_visit(visits, node))
+        handles.append(HookHandle(node.hooks, node.hooks[-1]))
     run["loss"].backward()
     for handle in handles:
         handle.remove()
@@ -96,9 +103,9 @@ def _backward_walk(block, run):
              RULE, f"{'step':>4s}  {'node':24s} {'made by':12s} {'grad shape':>16s}"
                    f" {'|grad|':>10s}"]
     for step, (t, grad) in enumerate(visits, 1):
-        made_by = "parameter" if t.grad_fn is None and t is not run["x"] else (
+        made_by = "parameter" if t.grad_fn is None and t is not run["x"]._node else (
             "input" if t.grad_fn is None else t.grad_fn.name)
-        lines.append(f"{step:4d}  {names.get(id(t), '?'):24s} {made_by:12s}"
+        lines.append(f"{step:4d}  {names.get(tensor_id(t), '?'):24s} {made_by:12s}"
                      f" {str(grad.shape):>16s} {_norm(grad):10.4f}{_note(t, run)}")
     lines += ["", "Every node is visited once, after all the nodes that use it: x comes last, once",
               "both paths (the branch through conv1 and the shortcut through the Add) have",
@@ -113,11 +120,11 @@ def _visit(visits, t):
 
 
 def _note(t, run):
-    if t is run["z"]:
+    if t is run["z"]._node:
         return "   <- the Add: passes dL/dz unchanged to f AND to x"
-    if t is run["f"]:
+    if t is run["f"]._node:
         return "   <- the same gradient as z"
-    if t is run["x"]:
+    if t is run["x"]._node:
         return "   <- sum of the shortcut's and the branch's shares"
     return ""
 

@@ -10,7 +10,7 @@ bold and labelled "skip".
 import os
 import subprocess
 
-from ..autograd import topological_order
+from ..autograd import tensor_id, topological_order
 from .deps import dot_program
 
 FORMATS = ("svg", "png", "pdf")
@@ -42,7 +42,8 @@ def to_dot(tensor, module=None, names=None, title=None):
                 source = constants.get(id(parent))
                 if source is None:
                     source = constants[id(parent)] = f"c{len(constants)}"
-                    label = _quote(labels.get(id(parent), "input") + "\n" + str(parent.shape))
+                    label = _quote(labels.get(tensor_id(parent), "input") + "\n"
+                                   + str(parent.shape))
                     lines.append(f"  {source} [label={label}, shape=box, fillcolor=gray90,"
                                  f" fontcolor=gray30];")
             style = ' [color=red, penwidth=2.5, label="skip", fontcolor=red]' if (
@@ -95,9 +96,9 @@ def _skip_parent(t, depth):
 
 def _node_style(t, labels):
     if t.grad_fn is None:
-        label = f"{labels.get(id(t), 'leaf')}\n{t.shape}"
+        label = f"{labels.get(tensor_id(t), 'leaf')}\n{t.shape}"
         return f"label={_quote(label)}, shape=box, fillcolor=lightblue"
-    name = labels.get(id(t))
+    name = labels.get(tensor_id(t))
     label = f"{t.grad_fn.name}\n{t.shape}" if name is None else f"{name}\n{t.grad_fn.name}" \
         f"\n{t.shape}"
     fill = "orange" if t.grad_fn.name == "Add" else "white"

@@ -1,0 +1,95 @@
+"""Where the time of one tinyres run goes, kernel by kernel: every backend kernel is wrapped in
+a wall-clock timer (the table's own methods, no monkeypatching of the modules), the workload
+runs once to warm up and `--runs` times measured, and the per-kernel totals are printed with
+their share of the step. Python work between kernels (autograd, ops, modules) shows up as
+"outside kernels".
+
+    python -m benchmarks.profile_step [--case resnet50-train] [--runs 3] [--threads 2]
+                                      [--by-shape] [--json PATH]
+"""
+import argparse
+import time
+from collections import defaultdict
+
+from . import report, timing, workloads
+
+
+def _conv_kind(name, args):
+    """A label for a convolution call: its kernel size, stride and input size."""
+    if name == "conv2d_forward":
+        x_shape, w_shape, stride = args[0].shape, args[1].shape, args[2]
+    elif name == "conv2d_backward_data":
+        x_shape, w_shape, stride = args[2], args[1].shape, args[3]
+    else:
+        x_shape, w_shape, stride = args[1].shape, args[2], args[3]
+    r, s = w_shape[2:]
+    return f"{name} {r}x{s}/{stride[0]} {w_shape[1]}->{w_shape[0]} at {x_shape[2]}"
+
+
+def profile(case, runs, by_shape=False):
+    """{"total": seconds per run, "kernels": {name: {"seconds", "calls"}} per run}; by_shape
+    splits the convolutions by kernel, stride, channels and input size."""
+    import tinyres
+    backend = tinyres.get_backend("cpu")
+    run, _ = workloads.tinyres_run(case)
+    run()
+    seconds, calls = defaultdict(float), defaultdict(int)
+
+    def timed(name, kernel):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return kernel(*args, **kwargs)
+            finally:
+                key = _conv_kind(name, args) if by_shape and name.startswith("conv2d") else name
+                seconds[key] += time.perf_counter() - start
+                calls[key] += 1
+        return call
+
+    for name, kernel in backend.table.items():
+        setattr(backend, name, timed(name, kernel))
+    try:
+        start = time.perf_counter()
+        for _ in range(runs):
+            run()
+        total = (time.perf_counter() - start) / runs
+    finally:
+        for name, kernel in backend.table.items():
+            setattr(backend, name, kernel)
+    kernels = {name: {"seconds": seconds[name] / runs, "calls": calls[name] // runs}
+               for name in sorted(seconds, key=seconds.get, reverse=True)}
+    return {"total": total, "kernels": kernels}
+
+
+def print_profile(case, result):
+    total = result["total"]
+    print(f"\nprofile of one {case} run: {total * 1e3:.1f} ms")
+    print(f"{'kernel':48s} {'calls':>6s} {'ms':>9s} {'share':>6s}")
+    inside = 0.0
+    for name, k in result["kernels"].items():
+        inside += k["seconds"]
+        if k["seconds"] >= 0.0005 * total:
+            print(f"{name[:48]:48s} {k['calls']:6d} {k['seconds'] * 1e3:9.1f}"
+                  f" {k['seconds'] / total:6.1%}")
+    outside = total - inside
+    print(f"{'outside kernels':48s} {'':6s} {outside * 1e3:9.1f} {outside / total:6.1%}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--case", choices=list(workloads.CASES), default="resnet50-train")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--by-shape", action="store_true",
+                   help="split the convolutions by kernel, stride, channels and input size")
+    p.add_argument("--json", metavar="PATH")
+    args = p.parse_args(argv)
+    print(f"threads: {timing.pin_tinyres(args.threads)}; machine: {timing.machine()}")
+    result = profile(args.case, args.runs, args.by_shape)
+    print_profile(args.case, result)
+    if args.json:
+        report.write_json(args.json, {"case": args.case, "machine": timing.machine(), **result})
+
+
+if __name__ == "__main__":
+    main()

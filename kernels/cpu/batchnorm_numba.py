@@ -1,0 +1,145 @@
+"""Numba batch normalisation on channel-major data: one range of channels per thread.
+
+Each channel is a contiguous run of N*H*W values (layout.py), small enough to stay in L2 between
+the passes over it, so the two-pass statistics (mean, then the centred variance, as the NumPy
+reference) cost about one read from memory. Per-channel sums accumulate in float64, as the
+reference does and for the same reason (see batchnorm.py); fastmath here only allows reordering
+those sums (no assumptions about NaN or infinity).
+"""
+import numpy as np
+
+from . import layout, threads
+from .numba_setup import njit
+
+REORDER = {"reassoc", "contract"}
+
+
+@njit(fastmath=REORDER, cache=True)
+def _mean_var(row):
+    """(M,) -> float64 mean and biased variance, centred two-pass."""
+    total = 0.0
+    for i in range(row.size):
+        total += row[i]
+    mean = total / row.size
+    squares = 0.0
+    for i in range(row.size):
+        d = row[i] - mean
+        squares += d * d
+    return mean, squares / row.size
+
+
+@njit(nogil=True, fastmath=REORDER, cache=True)
+def _forward_train(x, weight, bias, eps, y, mean, var, invstd):
+    """x (C, M) -> y (C, M), and per-channel mean, biased var, invstd (C,)."""
+    for c in range(x.shape[0]):
+        m, v = _mean_var(x[c])
+        inv = 1.0 / np.sqrt(v + eps)
+        mean[c], var[c], invstd[c] = m, v, inv
+        # (x - mean) first, as the reference: x * scale + shift would cancel for large means
+        centre = x.dtype.type(m)
+        scale = x.dtype.type(inv * weight[c])
+        shift = bias[c]
+        row, out = x[c], y[c]
+        for i in range(row.size):
+            out[i] = (row[i] - centre) * scale + shift
+
+
+@njit(nogil=True, fastmath=REORDER, cache=True)
+def _affine(x, scale, shift, y):
+    """y[c] = x[c] * scale[c] + shift[c] for x, y (C, M)."""
+    for c in range(x.shape[0]):
+        a, b = scale[c], shift[c]
+        row, out = x[c], y[c]
+        for i in range(row.size):
+            out[i] = row[i] * a + b
+
+
+@njit(nogil=True, fastmath=REORDER, cache=True)
+def _backward(gy, x, mean, invstd, weight, training, gx, gweight, gbias):
+    """gy, x (C, M) -> gx (C, M), gweight, gbias (C,)."""
+    count = x.shape[1]
+    for c in range(x.shape[0]):
+        g_row, x_row, out = gy[c], x[c], gx[c]
+        m, inv = np.float64(mean[c]), np.float64(invstd[c])
+        sum_g = 0.0
+        sum_gx = 0.0
+        for i in range(count):
+            sum_g += g_row[i]
+            sum_gx += g_row[i] * (x_row[i] - m)
+        sum_gxhat = sum_gx * inv  # sum(gy * xhat)
+        gbias[c], gweight[c] = sum_g, sum_gxhat
+        scale = inv * weight[c]
+        if not training:
+            a = x.dtype.type(scale)
+            for i in range(count):
+                out[i] = g_row[i] * a
+            continue
+        # gx = scale * (gy - mean(gy) - xhat * mean(gy * xhat)), xhat = (x - m) * inv
+        a = x.dtype.type(scale)
+        centre = mean[c]
+        mean_g = x.dtype.type(sum_g / count)
+        slope = x.dtype.type(sum_gxhat * inv / count)
+        for i in range(count):
+            out[i] = (g_row[i] - mean_g - (x_row[i] - centre) * slope) * a
+
+
+PARALLEL_MIN = 1 << 16  # values per thread below which one thread does it all
+
+
+def _by_channels(kernel, *arrays):
+    """kernel(*arrays) over one range of channels (the first axis of every array) per thread;
+    scalars pass through."""
+    channels, values = arrays[0].shape[0], arrays[0].size
+
+    def work(span):
+        kernel(*[a[span[0]:span[1]] if isinstance(a, np.ndarray) else a for a in arrays])
+    per_channel = max(values // max(channels, 1), 1)
+    threads.parallel(work, threads.ranges(channels, -(-PARALLEL_MIN // per_channel)))
+
+
+def _rows(x):
+    """(N, C, ...) -> its channel-major (C, N*...) matrix (a view when already channel-major)."""
+    n, c = x.shape[:2]
+    return layout.channel_major(x.reshape(n, c, -1, 1)).reshape(c, -1)
+
+
+def _out(x):
+    """A new array for a result shaped like x, channel-major, and its (C, M) matrix."""
+    y = layout.empty_channel_major(x.reshape(x.shape[0], x.shape[1], -1, 1).shape, x.dtype)
+    return y.reshape(x.shape), layout.channel_major(y).reshape(x.shape[1], -1)
+
+
+def _param(p, channels, value, dtype):
+    return np.full(channels, value, dtype=dtype) if p is None else np.ascontiguousarray(p)
+
+
+def batchnorm_forward_train(x, weight, bias, eps):
+    """(N, C, H, W) -> (y, mean, biased var, invstd); statistics of this batch."""
+    channels = x.shape[1]
+    stats = [np.empty(channels, dtype=x.dtype) for _ in range(3)]
+    y, y_rows = _out(x)
+    _by_channels(_forward_train, _rows(x), _param(weight, channels, 1, x.dtype),
+                 _param(bias, channels, 0, x.dtype), float(eps), y_rows, *stats)
+    return (y, *stats)
+
+
+def batchnorm_forward_eval(x, mean, var, weight, bias, eps):
+    """(N, C, H, W) -> (y, invstd); normalised with the given (running) statistics."""
+    channels = x.shape[1]
+    invstd = 1.0 / np.sqrt(var + eps)
+    scale = invstd * _param(weight, channels, 1, x.dtype)
+    shift = _param(bias, channels, 0, x.dtype) - mean * scale
+    y, y_rows = _out(x)
+    _by_channels(_affine, _rows(x), scale.astype(x.dtype), shift.astype(x.dtype), y_rows)
+    return y, invstd
+
+
+def batchnorm_backward(gy, x, mean, invstd, weight, training):
+    """(N, C, H, W) -> (gx, gweight (C,), gbias (C,))."""
+    channels = x.shape[1]
+    gweight = np.empty(channels, dtype=x.dtype)
+    gbias = np.empty(channels, dtype=x.dtype)
+    gx, gx_rows = _out(x)
+    _by_channels(_backward, _rows(gy), _rows(x), mean, invstd,
+                 _param(weight, channels, 1, x.dtype), bool(training), gx_rows, gweight, gbias)
+    return gx, gweight, gbias

@@ -1,0 +1,85 @@
+"""Numba elementwise kernels (ReLU forward/backward, the same-shape add) on both cores.
+
+NumPy's ufuncs run on one thread; these cut large arrays into one range per thread (threads.py)
+and run a serial nogil loop on each, which LLVM vectorizes. They keep the memory layout of their
+input (channel-major activations stay so) and fall back to NumPy for small, broadcast or
+non-dense operands, where NumPy is as fast and handles every case.
+"""
+import numpy as np
+
+from . import activation, layout, threads
+from .numba_setup import njit
+
+PARALLEL_MIN = 1 << 16  # below this many elements per thread, waking a thread costs more
+
+
+@njit(nogil=True, cache=True)
+def _relu(x, out):
+    zero = x.dtype.type(0)
+    for i in range(x.size):
+        v = x[i]
+        out[i] = zero if v < 0 else v  # NaN stays NaN, as np.maximum
+
+
+@njit(nogil=True, cache=True)
+def _relu_backward(gy, y, out):
+    zero = gy.dtype.type(0)
+    for i in range(gy.size):
+        out[i] = gy[i] if y[i] > 0 else zero
+
+
+@njit(nogil=True, cache=True)
+def _add(a, b, out):
+    for i in range(a.size):
+        out[i] = a[i] + b[i]
+
+
+def _split(kernel, *flats):
+    """kernel(*slices) over one range of the flat arrays per thread."""
+    def work(span):
+        kernel(*[a[span[0]:span[1]] for a in flats])
+    threads.parallel(work, threads.ranges(flats[0].size, PARALLEL_MIN))
+
+
+def _dense_pair(a, b):
+    """(order, a, b as a's layout) when a parallel flat loop applies, else None."""
+    if a.shape != b.shape or a.dtype != b.dtype or a.size < PARALLEL_MIN:
+        return None
+    order = layout.memory_order(a)
+    if order is None:
+        return None
+    return order, a, layout.like(b, a)
+
+
+def relu_forward(x):
+    """(...) -> max(x, 0), in x's layout; NaN stays NaN."""
+    order = layout.memory_order(x) if x.size >= PARALLEL_MIN else None
+    if order is None:
+        return activation.relu_forward(x)
+    out = np.empty_like(x)
+    _split(_relu, layout.flat(x, order), layout.flat(out, order))
+    return out
+
+
+def relu_backward(gy, y):
+    """(...) -> gy where y > 0, else 0; in y's layout."""
+    pair = _dense_pair(y, gy)
+    if pair is None:
+        return activation.relu_backward(gy, y)
+    order, y, gy = pair
+    out = np.empty_like(y)
+    _split(_relu_backward, layout.flat(gy, order), layout.flat(y, order), layout.flat(out, order))
+    return out
+
+
+def add(a, b):
+    """a + b (NumPy broadcasting); large same-shape operands in parallel, in a's layout."""
+    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+        return np.add(a, b)
+    pair = _dense_pair(a, b)
+    if pair is None or a.dtype.kind != "f":
+        return np.add(a, b)
+    order, a, b = pair
+    out = np.empty_like(a)
+    _split(_add, layout.flat(a, order), layout.flat(b, order), layout.flat(out, order))
+    return out

@@ -1,0 +1,62 @@
+"""The benchmark harness (benchmarks/ and `tinyres bench`): fast smoke tests, no timings
+asserted. The benchmarks themselves compare against PyTorch and take minutes; they are run by
+hand (see benchmarks/RESULTS.md)."""
+import json
+
+import pytest
+
+from tinyres import cli
+from tinyres.commands import bench_cmd
+
+
+@pytest.fixture(scope="module")
+def benchmarks():
+    return bench_cmd._benchmarks_package()
+
+
+def test_bench_command_lists_the_benchmarks(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["bench", "--help"])
+    out = capsys.readouterr().out
+    for name in ("conv", "batchnorm", "pool", "models", "profile"):
+        assert name in out
+
+
+def test_compare_alternates_and_reports_medians(benchmarks):
+    from benchmarks import timing
+    calls = []
+    result = timing.compare(lambda: calls.append("a"), lambda: calls.append("b"), repeat=3,
+                            warmup=1, settle=False)
+    assert calls == ["a", "b"] * 4
+    assert set(result) == {"tinyres", "torch", "ratio", "samples"}
+    assert len(result["samples"]["tinyres"]) == 3 and result["ratio"] > 0
+
+
+def test_report_prints_a_table_and_writes_json_and_a_chart(benchmarks, tmp_path, capsys):
+    from benchmarks import report
+    rows = [{"name": "case", "tinyres": 0.002, "torch": 0.001, "ratio": 2.0, "flops": 4e6},
+            {"name": "other", "tinyres": 0.001, "torch": 0.001, "ratio": 1.0}]
+    report.table(rows, "title")
+    out = capsys.readouterr().out
+    assert "case" in out and "2.00" in out and "2.0" in out  # ratio and GFLOP/s
+    report.write_json(tmp_path / "r.json", {"rows": rows})
+    assert json.loads((tmp_path / "r.json").read_text())["rows"][0]["ratio"] == 2.0
+    pytest.importorskip("matplotlib")
+    report.bar_chart(tmp_path / "r.png", rows, "title")
+    assert (tmp_path / "r.png").stat().st_size > 0
+
+
+def test_model_flops_count_forward_and_training(benchmarks):
+    from benchmarks import workloads
+    forward = workloads.flops("resnet18-forward")
+    assert 2 * 1.8e9 * 8 < forward < 2 * 1.9e9 * 8  # ResNet-18: 1.82 GMACs per image
+    assert 2.9 * forward < workloads.flops("resnet18-train") < 3 * forward
+
+
+def test_conv_shape_lists_cover_the_models(benchmarks):
+    from benchmarks import bench_conv, shapes
+    assert sum(n for _, n in bench_conv.resnet50_convs()) == 53
+    assert sum(n for _, n in bench_conv.resnet18_convs()) == 20
+    assert sum(n for _, n in bench_conv.cifar_convs()) == 55
+    assert sum(n for _, n in shapes.resnet50_batchnorms()) == 53
+    assert sum(n for _, n in shapes.cifar_batchnorms()) == 55

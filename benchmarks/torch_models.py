@@ -1,6 +1,7 @@
 """The PyTorch side of the model benchmarks: torchvision's ResNets and the CIFAR ResNets of
 He et al. (option A shortcuts), written with torch.nn (torchvision is not a dependency), with
 the same module names as tinyres.models so that state_dicts load both ways."""
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -89,11 +90,11 @@ class PadShortcut(nn.Module):
 class CifarResNet(nn.Module):
     """He et al.'s 6n + 2 layer CIFAR ResNet with option A shortcuts."""
 
-    def __init__(self, depth, num_classes=10):
+    def __init__(self, depth, num_classes=10, in_channels=3):
         super().__init__()
         n = (depth - 2) // 6
         self.inplanes = 16
-        self.conv1, self.bn1 = _conv(3, 16, 3), nn.BatchNorm2d(16)
+        self.conv1, self.bn1 = _conv(in_channels, 16, 3), nn.BatchNorm2d(16)
         self.relu = nn.ReLU(inplace=True)
         self.layer1 = self._make_layer(16, n, 1)
         self.layer2 = self._make_layer(32, n, 2)
@@ -117,16 +118,30 @@ class CifarResNet(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
-BUILDERS = {
-    "resnet18": lambda: ResNet(BasicBlock, [2, 2, 2, 2]),
-    "resnet50": lambda: ResNet(Bottleneck, [3, 4, 6, 3]),
-    "cifar_resnet56": lambda: CifarResNet(56),
+IMAGENET_LAYERS = {
+    "resnet18": (BasicBlock, [2, 2, 2, 2]), "resnet34": (BasicBlock, [3, 4, 6, 3]),
+    "resnet50": (Bottleneck, [3, 4, 6, 3]), "resnet101": (Bottleneck, [3, 4, 23, 3]),
+    "resnet152": (Bottleneck, [3, 8, 36, 3]),
 }
+CIFAR_DEPTHS = {f"cifar_resnet{d}": d for d in (20, 32, 44, 56, 110)}
 
 
-def build(name, state_dict=None):
-    """The PyTorch model called name; state_dict (name -> numpy array) is loaded when given."""
-    model = BUILDERS[name]()
+def build(name, state_dict=None, **kwargs):
+    """The PyTorch model called name (kwargs: num_classes, and in_channels for the CIFAR ones);
+    state_dict (name -> numpy array or tinyres Tensor) is loaded when given."""
+    if name in IMAGENET_LAYERS:
+        model = ResNet(*IMAGENET_LAYERS[name], **kwargs)
+    elif name in CIFAR_DEPTHS:
+        model = CifarResNet(CIFAR_DEPTHS[name], **kwargs)
+    else:
+        raise ValueError(f"no PyTorch reference for {name!r}; known:"
+                         f" {sorted(IMAGENET_LAYERS) + sorted(CIFAR_DEPTHS)}")
     if state_dict is not None:
-        model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state_dict.items()})
+        model.load_state_dict({k: torch.from_numpy(_host(v).copy())
+                               for k, v in state_dict.items()})
     return model
+
+
+def _host(value):
+    """A tinyres Tensor or an array-like as a numpy array."""
+    return np.asarray(value.numpy() if hasattr(value, "grad_fn") else value)

@@ -9,12 +9,10 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:  # `pytest` (unlike `python -m pytest`) does not put the root on the path
-    sys.path.append(ROOT)  # appended: the installed tinyres keeps precedence
-
-from benchmarks.degradation_recipe import (FULL, MODELS, predicted_seconds,  # noqa: E402
+from benchmarks.degradation_recipe import (FULL, MODELS, predicted_seconds,
                                            split_models)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mlxtend") is None,

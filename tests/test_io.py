@@ -55,7 +55,7 @@ def test_save_refuses_what_it_cannot_store(tmp_path):
 
 
 def test_load_pth_reads_torch_state_dicts(torch, tmp_path):
-    from torch_resnet import build
+    from benchmarks.torch_models import build
     model = build("resnet18")
     state = model.state_dict()
     state["half"] = torch.arange(4, dtype=torch.float16)

@@ -32,7 +32,7 @@ def test_cifar_counts_round_to_the_papers_table_6():
 
 @pytest.mark.parametrize("name", list(IMAGENET_PARAMS))
 def test_state_dict_has_torchvisions_keys_order_and_shapes(torch, name):
-    from torch_resnet import build
+    from benchmarks.torch_models import build
     ours = models.get(name).state_dict()
     theirs = build(name).state_dict()
     assert list(ours) == list(theirs)

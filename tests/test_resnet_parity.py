@@ -30,7 +30,7 @@ def _randomise_batchnorm(model, rng):
 
 
 def _twins(torch, name, device, dtype="float32"):
-    from torch_resnet import build
+    from benchmarks.torch_models import build
     tinyres.manual_seed(0)
     ours = tinyres.models.get(name)
     _randomise_batchnorm(ours, np.random.default_rng(0))

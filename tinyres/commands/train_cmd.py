@@ -25,7 +25,7 @@ def add_arguments(parser):
     add("--model", default="cifar_resnet20", help="model name (default: cifar_resnet20)")
     add("--data", default="mnist5k", choices=data.DATASETS, help="dataset (default: mnist5k)")
     add("--data-root", default=None, help="folder of the CIFAR-10 python batches (cifar10)")
-    add("--epochs", type=int, default=6, help="epochs (default: 6)")
+    add("--epochs", type=int, default=8, help="epochs (default: 8)")
     add("--batch-size", type=int, default=128,
         help="batch size, per process with --distributed (default: 128)")
     add("--lr", type=float, default=0.1, help="peak learning rate (default: 0.1)")

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "pool": "bench_pool",
     "models": "bench_models",
     "profile": "profile_step",
+    "train": "bench_train",
 }
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # GPU check of the cuda backend, for a machine with an NVIDIA GPU and no network (CuPy 14,
 # PyTorch with CUDA, pytest, hypothesis and numba preinstalled): install tinyres, run the GPU
-# tests, then time tinyres-cuda against PyTorch kernel by kernel. Everything lands in $OUT
-# (default ./gpu_out): gpu_check.log, two JUnit files and bench_gpu_kernels.json.
+# tests, then time tinyres-cuda against PyTorch kernel by kernel and on a ResNet-50 training
+# step. Everything lands in $OUT (default ./gpu_out): gpu_check.log, two JUnit files,
+# bench_gpu_kernels.json and bench_gpu_model.json.
 #
 #   bash benchmarks/gpu_check.sh            # about 3-5 minutes on an H100; never more than 8
 #
@@ -54,32 +55,19 @@ run 90 "$PY" -m pip install -q --no-build-isolation --no-deps -e .
 "$PY" -c "import tinyres; print('cuda available:', tinyres.is_available('cuda'))"
 
 step "GPU kernel tests: every cuda kernel against the NumPy reference"
-run 120 "$PY" -m pytest -x -q -p no:cacheprovider tests/test_kernels_cuda.py \
+run 100 "$PY" -m pytest -x -q -p no:cacheprovider tests/test_kernels_cuda.py \
     --junitxml="$OUT/junit_kernels_cuda.xml"
 
 step "op tests on cuda: gradient checks and PyTorch parity of every op (-k cuda)"
-run 180 "$PY" -m pytest -x -q -p no:cacheprovider tests/ -k cuda \
+run 150 "$PY" -m pytest -x -q -p no:cacheprovider tests/ -k cuda \
     --ignore=tests/test_kernels_cuda.py --ignore=tests/test_cuda_shim.py \
     --ignore=tests/test_cuda_compile.py --junitxml="$OUT/junit_ops_cuda.xml"
 
 step "kernel timings: tinyres-cuda vs PyTorch CUDA (ResNet-50 shapes, batch 64, TF32 off)"
-run 150 "$PY" benchmarks/bench_gpu_kernels.py --json "$OUT/bench_gpu_kernels.json"
+run 110 "$PY" -m benchmarks.bench_gpu_kernels --json "$OUT/bench_gpu_kernels.json"
 
-# ------------------------------------------------------------------------------------------
-# PLACEHOLDER: whole-model benchmark, ResNet-50 at batch 64, one training step (forward,
-# cross-entropy, backward, SGD with momentum), tinyres-cuda vs the same network in PyTorch,
-# median of >= 5 steps after warm-up, TF32 off. It waits for the model zoo
-# (tinyres.models.resnet50(), being written in another branch); when that lands, add
-# benchmarks/bench_gpu_model.py and run it here with
-#   run 120 "$PY" benchmarks/bench_gpu_model.py --json "$OUT/bench_gpu_model.json"
-# (keep the whole script under 8 minutes: shrink the caps above if needed).
-# ------------------------------------------------------------------------------------------
-step "whole-model ResNet-50 training step (placeholder)"
-if "$PY" -c "import tinyres.models as m; m.resnet50" 2>/dev/null; then
-    echo "tinyres.models.resnet50 exists now: add benchmarks/bench_gpu_model.py here"
-else
-    echo "not run: tinyres.models.resnet50 is not available in this build yet"
-fi
+step "whole-model timing: ResNet-50 training step, batch 64 at 224, tinyres-cuda vs PyTorch CUDA"
+run 100 "$PY" -m benchmarks.bench_gpu_model --json "$OUT/bench_gpu_model.json"
 
 step "done: exit status $STATUS after ${SECONDS}s; results in $OUT"
 exit $STATUS

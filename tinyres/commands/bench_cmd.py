@@ -6,6 +6,7 @@ package: this command finds them there, and says so when they are missing. Optio
 go to the benchmark itself (`tinyres bench conv --help`).
 """
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -40,11 +41,9 @@ def _benchmarks_package():
 
 def run(args):
     _benchmarks_package()
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:  # tinyres itself never imports torch
         raise FileNotFoundError("tinyres bench compares against PyTorch, which is not"
-                                " installed: pip install torch==2.13.0") from None
+                                " installed: pip install torch==2.13.0")
     module = importlib.import_module(f"benchmarks.{BENCHMARKS[args.name]}")
     module.main(list(args.options))
     return 0

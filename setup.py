@@ -16,10 +16,13 @@ setup(
     packages=ENGINE + KERNELS,
     package_dir={"tinyres.kernels": "kernels"},
     package_data={"tinyres.kernels.cuda": ["*.cu"]},
-    install_requires=["numpy>=1.24", "numba>=0.58", "threadpoolctl>=3"],
+    install_requires=["numpy>=1.24", "numba>=0.58"],
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
-        "train": ["tqdm"],
+        # threadpoolctl lets the cpu convolutions run OpenBLAS single-threaded inside their own
+        # thread pool (kernels/cpu/threads.py); without it they are correct but slower
+        "fast": ["threadpoolctl>=3"],
+        "train": ["tqdm", "threadpoolctl>=3"],
         "gpu": ["cupy-cuda13x"],
         "mpi": ["mpi4py>=3.1", "mpich"],  # tinyres.distributed; mpich brings mpiexec
         "viz": ["matplotlib>=3.5"],  # tinyres.viz pictures and `tinyres gradflow`

@@ -17,7 +17,7 @@ import numba
 
 try:
     from threadpoolctl import ThreadpoolController
-except ImportError:  # pragma: no cover - threadpoolctl is a dependency, but degrade gracefully
+except ImportError:  # optional (pip install threadpoolctl, or tinyres[fast]): degrade gracefully
     ThreadpoolController = None
 
 _lock = threading.Lock()

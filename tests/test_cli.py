@@ -69,3 +69,17 @@ def test_bad_arguments_give_one_clear_line(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and err.count("\n") == 0 and "Traceback" not in err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`tinyres summary cifar_resnet1202 | head -1`: the pipe closes while the command still has
+    380 kB to write (more than a pipe holds); it stops with status 141, no traceback."""
+    command = [sys.executable, "-m", "tinyres.cli", "summary", "cifar_resnet1202"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait()
+    assert first.startswith(b"CifarResNet")
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode == 141

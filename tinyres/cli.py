@@ -4,6 +4,7 @@ Each command module has NAME, HELP, add_arguments(parser) and run(args) -> exit 
 arguments or inputs end in one clear line on stderr (exit status 2), never a traceback.
 """
 import argparse
+import os
 import sys
 
 from .commands import COMMANDS
@@ -27,7 +28,9 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args) or 0
+        code = args.run(args) or 0
+        sys.stdout.flush()
+        return code
     except (UsageError, ValueError, TypeError, FileNotFoundError) as error:
         if getattr(args, "debug", False):
             raise
@@ -36,6 +39,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"tinyres {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`tinyres summary resnet50 | head`): stop quietly, like other
+        # command-line tools; point stdout at /dev/null so that Python's exit flush is silent too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def test_bench_command_lists_the_benchmarks(capsys):
     with pytest.raises(SystemExit):
         cli.main(["bench", "--help"])
     out = capsys.readouterr().out
-    for name in ("conv", "batchnorm", "pool", "models", "profile"):
+    for name in ("conv", "batchnorm", "pool", "models", "profile", "train", "parity"):
         assert name in out
 
 
@@ -60,3 +60,12 @@ def test_conv_shape_lists_cover_the_models(benchmarks):
     assert sum(n for _, n in bench_conv.cifar_convs()) == 55
     assert sum(n for _, n in shapes.resnet50_batchnorms()) == 53
     assert sum(n for _, n in shapes.cifar_batchnorms()) == 55
+
+
+def test_parity_report_names_every_kind_of_quantity(benchmarks, torch):
+    from benchmarks import parity
+    lines = parity.report("cifar_resnet20", size=8, n=2)
+    assert len(lines) == 1 + 2 * 4        # eval logits; per dtype: logits, loss, gradient, buffer
+    errors = [float(line.split()[4]) for line in lines]
+    assert max(errors) < 1e-3 and "float64 train  gradient" in "\n".join(lines)
+    assert parity.relative_error([1.0, 2.0], [1.0, 4.0]) == 0.5

@@ -19,6 +19,7 @@ BENCHMARKS = {
     "models": "bench_models",
     "profile": "profile_step",
     "train": "bench_train",
+    "parity": "parity",
 }
 
 

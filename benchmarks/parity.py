@@ -1,7 +1,9 @@
 """How close tinyres's ResNets are to PyTorch's: the same weights and input through both, one
 eval-mode forward and one training step (forward, cross-entropy, backward), in float32 and
 float64; printed: the largest relative error of each kind of quantity (logits, loss, parameter
-gradients, BN buffers), error = max |ours - torch| / max |torch|.
+gradients, BN buffers), error = max |ours - torch| / max |torch|; and, to show what float32
+rounding alone does to a training step, how far each side's float32 gradients are from
+PyTorch's float64 ones.
 
 tests/test_resnet_parity.py builds its twins and steps with these functions and asserts the
 tolerances; this script prints the figures behind them.
@@ -103,17 +105,27 @@ def worst_by_kind(pairs):
 
 
 def report(name, size, n):
-    """Lines of figures for one model."""
+    """Lines of figures for one model: ours against PyTorch in each dtype, then both float32
+    gradients against PyTorch's float64 ones (how much float32 itself moves them)."""
     ours, theirs = twins(name)
     classes = ours.fc.weight.shape[0]
     x, _ = batch(np.float32, size, n, classes)
     error = relative_error(*eval_logits(ours, theirs, x))
     lines = [f"{name:10s} float32 eval   logits    {error:.1e}"]
+    steps = {}
     for dtype in ("float32", "float64"):
         ours, theirs = twins(name, dtype=dtype)
         x, y = batch(getattr(np, dtype), size, n, classes)
-        for kind, (error, what) in worst_by_kind(train_step(ours, theirs, x, y)).items():
+        steps[dtype] = train_step(ours, theirs, x, y)
+        for kind, (error, what) in worst_by_kind(steps[dtype]).items():
             lines.append(f"{name:10s} {dtype} train  {kind:9s} {error:.1e}  (worst: {what})")
+    exact = {what: ref for what, (_, ref) in steps["float64"].items()}
+    for side, index in (("ours", 0), ("torch", 1)):
+        float32 = {what: pair[index] for what, pair in steps["float32"].items()
+                   if what.startswith("gradient")}
+        error, what = worst_by_kind({w: (v, exact[w]) for w, v in float32.items()})["gradient"]
+        lines.append(f"{name:10s} {side:5s} float32 vs float64 gradient {error:.1e}"
+                     f"  (worst: {what})")
     return lines
 
 

@@ -4,8 +4,12 @@ runs once to warm up and `--runs` times measured, and the per-kernel totals are 
 their share of the step. Python work between kernels (autograd, ops, modules) shows up as
 "outside kernels".
 
+`--torch` profiles PyTorch's run of the same case too (torch.profiler, self CPU time per aten
+op), and prints both sides' convolution totals: inside a model they can differ from the per-kernel
+benchmark, which times every call in isolation.
+
     python -m benchmarks.profile_step [--case resnet50-train] [--runs 3] [--threads 2]
-                                      [--by-shape] [--json PATH]
+                                      [--by-shape] [--torch] [--json PATH]
 """
 import argparse
 import time
@@ -61,9 +65,33 @@ def profile(case, runs, by_shape=False):
     return {"total": total, "kernels": kernels}
 
 
-def print_profile(case, result):
+def profile_torch(case, runs):
+    """The same for PyTorch eager: {"total", "kernels": {aten op: {"seconds", "calls"}}} per
+    run, from torch.profiler's self CPU time (time inside the op, not in the ops it calls)."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+    run = workloads.torch_run(case)
+    run()
+    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+        start = time.perf_counter()
+        for _ in range(runs):
+            run()
+        total = (time.perf_counter() - start) / runs
+    ops = [e for e in prof.key_averages() if e.key.startswith("aten::")]
+    ops.sort(key=lambda e: e.self_cpu_time_total, reverse=True)
+    kernels = {e.key: {"seconds": e.self_cpu_time_total * 1e-6 / runs, "calls": e.count // runs}
+               for e in ops}
+    return {"total": total, "kernels": kernels}
+
+
+def convolution_seconds(result):
+    """Seconds per run spent in convolution kernels (any kernel or aten op named *conv*)."""
+    return sum(k["seconds"] for name, k in result["kernels"].items() if "conv" in name)
+
+
+def print_profile(case, result, side="tinyres"):
     total = result["total"]
-    print(f"\nprofile of one {case} run: {total * 1e3:.1f} ms")
+    print(f"\nprofile of one {side} {case} run: {total * 1e3:.1f} ms")
     print(f"{'kernel':48s} {'calls':>6s} {'ms':>9s} {'share':>6s}")
     inside = 0.0
     for name, k in result["kernels"].items():
@@ -73,6 +101,8 @@ def print_profile(case, result):
                   f" {k['seconds'] / total:6.1%}")
     outside = total - inside
     print(f"{'outside kernels':48s} {'':6s} {outside * 1e3:9.1f} {outside / total:6.1%}")
+    print(f"{'all convolutions':48s} {'':6s} {convolution_seconds(result) * 1e3:9.1f}"
+          f" {convolution_seconds(result) / total:6.1%}")
 
 
 def main(argv=None):
@@ -82,13 +112,22 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--by-shape", action="store_true",
                    help="split the convolutions by kernel, stride, channels and input size")
+    p.add_argument("--torch", action="store_true", help="profile PyTorch's run of the case too")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
-    print(f"threads: {timing.pin_tinyres(args.threads)}; machine: {timing.machine()}")
+    pin = timing.pin_threads if args.torch else timing.pin_tinyres
+    print(f"threads: {pin(args.threads)}; machine: {timing.machine()}")
     result = profile(args.case, args.runs, args.by_shape)
     print_profile(args.case, result)
+    record = {"case": args.case, "machine": timing.machine(), **result}
+    if args.torch:
+        record["torch"] = profile_torch(args.case, args.runs)
+        print_profile(args.case, record["torch"], "PyTorch")
+        ours, theirs = convolution_seconds(result), convolution_seconds(record["torch"])
+        print(f"\nconvolutions inside the model: tinyres {ours * 1e3:.1f} ms, PyTorch"
+              f" {theirs * 1e3:.1f} ms, ratio {ours / theirs:.2f}")
     if args.json:
-        report.write_json(args.json, {"case": args.case, "machine": timing.machine(), **result})
+        report.write_json(args.json, record)
 
 
 if __name__ == "__main__":

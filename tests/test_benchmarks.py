@@ -70,3 +70,13 @@ def test_parity_report_names_every_kind_of_quantity(benchmarks, torch):
     assert all(float(line.split()[6]) < 1e-3 for line in lines[-2:])
     assert max(errors) < 1e-3 and "float64 train  gradient" in "\n".join(lines)
     assert parity.relative_error([1.0, 2.0], [1.0, 4.0]) == 0.5
+
+
+def test_profiles_of_both_sides_find_the_convolutions(benchmarks, torch, monkeypatch):
+    from benchmarks import profile_step, workloads
+    monkeypatch.setitem(workloads.CASES, "tiny-train", ("cifar_resnet20", 2, 8, "train"))
+    for result in (profile_step.profile("tiny-train", 1),
+                   profile_step.profile_torch("tiny-train", 1)):
+        convolutions = profile_step.convolution_seconds(result)
+        assert 0 < convolutions < result["total"]
+        assert sum(k["calls"] for name, k in result["kernels"].items() if "conv" in name) >= 19

@@ -61,8 +61,6 @@ def build(name, info, args):
     """A freshly initialised model with the requested batchnorm / zero-init options."""
     manual_seed(args.seed)
     if not name.startswith("cifar_"):
-        if args.no_batchnorm:
-            raise UsageError(f"--no-batchnorm applies to the CIFAR models, not {name}")
         return build_model(name, info)
     kwargs = {"num_classes": info.num_classes, "in_channels": info.channels,
               "batchnorm": not args.no_batchnorm}
@@ -81,6 +79,9 @@ def run(args):
     unknown = [n for n in names if n not in models.list_models()]
     if not names or unknown:
         raise UsageError(f"--models must name models from `tinyres models`, got {args.models!r}")
+    not_cifar = [n for n in names if not n.startswith("cifar_")]
+    if args.no_batchnorm and not_cifar:
+        raise UsageError(f"--no-batchnorm applies to the CIFAR models, not {', '.join(not_cifar)}")
     if args.batch_size < 2:
         raise UsageError("--batch-size must be >= 2: train-mode batch norm needs two samples")
     x, y, info = load_batch(args)

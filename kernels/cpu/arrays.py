@@ -1,6 +1,8 @@
 """NumPy kernels for plain array work: creation, arithmetic, reductions, shapes and indexing."""
 import numpy as np
 
+from ..broadcast import broadcast_axes
+
 
 def asarray(data, dtype=None):
     """Host data (ndarray, list, number) as an ndarray; no copy when it already fits."""
@@ -56,11 +58,7 @@ def sum_to_shape(a, shape):
     shape = tuple(shape)
     if a.shape == shape:
         return a
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-    )
-    return np.sum(a, axis=axes, keepdims=True).reshape(shape)
+    return np.sum(a, axis=broadcast_axes(a.shape, shape), keepdims=True).reshape(shape)
 
 
 def expand(a, shape):

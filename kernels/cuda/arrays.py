@@ -1,5 +1,6 @@
 """CuPy kernels for plain array work: creation, arithmetic, reductions, shapes and indexing.
 CuPy's own array functions do these; same signatures and results as kernels/cpu/arrays.py."""
+from ..broadcast import broadcast_axes
 from . import runtime
 from .runtime import xp
 
@@ -81,11 +82,7 @@ def sum_to_shape(a, shape):
     shape = tuple(shape)
     if a.shape == shape:
         return a
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-    )
-    return xp.sum(a, axis=axes, keepdims=True).reshape(shape)
+    return xp.sum(a, axis=broadcast_axes(a.shape, shape), keepdims=True).reshape(shape)
 
 
 def expand(a, shape):

@@ -82,6 +82,7 @@ def _mismatch_report(diff, relative, close, rtol, atol, exact, actual, expected)
                  f"Relative difference: {_num(relative, False)}{_allowed(rtol, exact)}"]
         return "\n".join(lines)
     bad = int(np.sum(~close))
+    diff, relative = np.where(close, 0.0, diff), np.where(close, 0.0, relative)  # mismatches only
     worst_abs = _argmax(diff)
     worst_rel = _argmax(relative)
     return "\n".join([

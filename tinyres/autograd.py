@@ -177,8 +177,9 @@ def _run_backward(fn, g, create_graph):
     if not fn.supports_double_backward:
         raise RuntimeError(
             f"backward(create_graph=True): {fn.name} has no double backward (its backward"
-            " computes on arrays, so it cannot be differentiated again). Ops that have one: "
-            + ", ".join(double_backward_ops())
+            " computes on arrays, so it cannot be differentiated again). tinyres's ops that have"
+            f" one: {', '.join(double_backward_ops())}; a Function of yours has one when it sets"
+            " supports_double_backward = True and writes tensor_backward"
         )
     return fn.tensor_backward(g)
 

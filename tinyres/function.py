@@ -106,15 +106,14 @@ class Function:
 
 
 def double_backward_ops():
-    """Sorted names of the Function classes (the ops, and yours once defined) that set
-    supports_double_backward."""
+    """Sorted names of tinyres's ops (Function classes) that set supports_double_backward."""
     found, stack = set(), [Function]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.supports_double_backward and not cls.__name__.startswith("_"):
-            found.add(cls.__name__)  # _Binary and such are bases, not ops
-    return sorted(found)
+        if cls.supports_double_backward and cls.__module__.startswith("tinyres.ops."):
+            found.add(cls.__name__)
+    return sorted(found - {"_Binary"})  # the base of Add, Sub, Mul, Div, not an op
 
 
 def _common_backend(op, tensors):

@@ -48,7 +48,7 @@ class Function:
         gradient is itself recorded in the graph; only for supports_double_backward ops."""
         raise NotImplementedError
 
-    # --- Tensors for tensor_backward ---------------------------------------------------------------
+    # --- Tensors for tensor_backward -------------------------------------------------------------
     def input_tensor(self, index, array):
         """Input `index` as a Tensor holding `array` (its saved values) at the input's own place
         in the graph, so a tensor_backward that uses it is differentiated w.r.t. that input."""

@@ -46,7 +46,6 @@ def mean(x, axis=None, keepdims=False):
     return Sum.apply(x, axes=axes, keepdims=keepdims) * (1.0 / count)
 
 
-
 def sum_to_shape(x, shape):
     """A Tensor x broadcast from shape, summed back to shape with Tensor ops (differentiable):
     (2, 3, 4) -> (3, 1) sums axis 0 and axis 2. For the ops' tensor_backward."""

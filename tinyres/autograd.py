@@ -9,6 +9,10 @@ The graph is made of Nodes, not Tensors: a Function keeps the Nodes of its input
 keeps everything backward needs (grad_fn, hooks, shape) but only a weak reference to its Tensor.
 So an intermediate array lives only as long as an op saved it or the user holds its Tensor (a
 batch-norm output consumed by a ReLU is freed at once, as in PyTorch), not until backward.
+
+Gradients are arrays, computed by each Function's backward. With create_graph=True they are
+Tensors instead, computed by each Function's tensor_backward (the same formula in Tensor ops),
+so the backward pass is itself recorded and can be differentiated: second derivatives.
 """
 import contextlib
 import weakref
@@ -134,38 +138,44 @@ def _propagate(roots, seeds, retain_graph, create_graph, wanted=None):
     of leaves and retained tensors; else a set of node ids whose gradients are returned, by id,
     and no .grad is written. Gradients are arrays, or Tensors under create_graph."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    grads, found = {}, {}
+    grads = {}
     for root, seed in zip(roots, seeds):
         previous = grads.get(id(root._node))
         grads[id(root._node)] = seed if previous is None else previous + seed
     with grad_mode.enable_grad() if create_graph else contextlib.nullcontext():
-        for node in reversed(topological_order(list(roots))):
-            g = grads.pop(id(node), None)
-            if g is None:
+        return _walk(roots, grads, retain_graph, create_graph, wanted)
+
+
+def _walk(roots, grads, retain_graph, create_graph, wanted):
+    """The pass itself, in reverse topological order; see _propagate."""
+    found = {}
+    for node in reversed(topological_order(list(roots))):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        g = node.run_hooks(g)
+        if wanted is not None:
+            if id(node) in wanted:
+                found[id(node)] = g
+        elif node.grad_fn is None or node.retains_grad:
+            tensor = node.tensor()
+            if tensor is not None:  # else nobody can read its .grad any more
+                tensor._accumulate_grad(g)
+        fn = node.grad_fn
+        if fn is None:
+            continue
+        input_grads = _run_backward(fn, g, create_graph)
+        if not retain_graph:
+            fn.free()
+        for parent, parent_grad in zip(fn.parents, input_grads):
+            if parent is None or parent_grad is None or not parent.requires_grad:
                 continue
-            g = node.run_hooks(g)
-            if wanted is not None:
-                if id(node) in wanted:
-                    found[id(node)] = g
-            elif node.grad_fn is None or node.retains_grad:
-                tensor = node.tensor()
-                if tensor is not None:  # else nobody can read its .grad any more
-                    tensor._accumulate_grad(g)
-            fn = node.grad_fn
-            if fn is None:
-                continue
-            input_grads = _run_backward(fn, g, create_graph)
-            if not retain_graph:
-                fn.free()
-            for parent, parent_grad in zip(fn.parents, input_grads):
-                if parent is None or parent_grad is None or not parent.requires_grad:
-                    continue
-                _check_gradient(fn, parent, parent_grad)
-                previous = grads.get(id(parent))
-                if previous is not None:
-                    parent_grad = (previous + parent_grad if create_graph
-                                   else fn.k.add(previous, parent_grad))
-                grads[id(parent)] = parent_grad
+            _check_gradient(fn, parent, parent_grad)
+            previous = grads.get(id(parent))
+            if previous is not None:
+                parent_grad = (previous + parent_grad if create_graph
+                               else fn.k.add(previous, parent_grad))
+            grads[id(parent)] = parent_grad
     return found
 
 
@@ -214,7 +224,7 @@ def _seed_gradient(root, grad, name, create_graph):
 def _wrap(like, array):
     """array as a constant Tensor on like's device (type(like): autograd cannot import
     tensor.py, which imports it)."""
-    return type(like)._from_array(array, like._backend)
+    return type(like)._from_array(array, like._node.backend)
 
 
 def _as_tuple(value):

@@ -57,6 +57,11 @@ def test_a_correct_layer_passes_with_cs231n_relative_errors():
     assert "all agree (rel error <= 1e-06)" in str(result)
 
 
+def test_check_layer_is_reachable_as_the_issue_and_the_docs_spell_it():
+    assert tinyres.gradcheck.check_layer is check_layer is tinyres.check_layer
+    assert tinyres.gradcheck.gradgradcheck is tinyres.gradgradcheck
+
+
 def test_rel_error_is_cs231ns_elementwise_maximum():
     a, b = np.array([1.0, 0.0, 2.0]), np.array([1.5, 0.0, 2.0])
     cs231n = np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))

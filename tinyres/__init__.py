@@ -12,7 +12,7 @@ from .backend import available_devices, default_device, get_backend, is_availabl
 from .dtypes import bool_, float32, float64, int32, int64, uint8  # noqa: F401
 from .function import Function, GraphFreedError  # noqa: F401
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401
-from .gradcheck import GradcheckError, gradcheck  # noqa: F401
+from .gradcheck import GradcheckError, check_layer, gradcheck, gradgradcheck  # noqa: F401
 from .io import load, save  # noqa: F401
 from .random import manual_seed  # noqa: F401
 from .summary import summary  # noqa: F401

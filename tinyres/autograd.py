@@ -9,8 +9,16 @@ The graph is made of Nodes, not Tensors: a Function keeps the Nodes of its input
 keeps everything backward needs (grad_fn, hooks, shape) but only a weak reference to its Tensor.
 So an intermediate array lives only as long as an op saved it or the user holds its Tensor (a
 batch-norm output consumed by a ReLU is freed at once, as in PyTorch), not until backward.
+
+Gradients are arrays, computed by each Function's backward. With create_graph=True they are
+Tensors instead, computed by each Function's tensor_backward (the same formula in Tensor ops),
+so the backward pass is itself recorded and can be differentiated: second derivatives.
 """
+import contextlib
 import weakref
+
+from . import grad_mode
+from .function import double_backward_ops
 
 
 class Node:
@@ -34,19 +42,21 @@ class Node:
         return self._tensor()
 
     def run_hooks(self, grad):
-        """grad after every hook (a hook may return a replacement Tensor)."""
+        """grad after every hook (a hook may return a replacement Tensor). grad is an array, or
+        a Tensor under create_graph, which hooks then see (and may replace) as it is."""
         from .tensor import Tensor
+        is_tensor = isinstance(grad, Tensor)
         tensor = self.tensor()
         backend = self.backend if tensor is None else tensor._backend
         for hook in list(self.hooks):
-            result = hook(Tensor._from_array(grad, backend))
+            result = hook(grad if is_tensor else Tensor._from_array(grad, backend))
             if result is not None:
                 if result.shape != self.shape or result.dtype != grad.dtype:
                     raise ValueError(
                         f"a hook returned a gradient of shape {result.shape} and dtype"
                         f" {result.dtype}, expected {self.shape} and {grad.dtype}"
                     )
-                grad = result.data
+                grad = result if is_tensor else result.data
         return grad
 
 
@@ -58,11 +68,12 @@ def tensor_id(node):
 
 
 def topological_order(root):
-    """Nodes (of root, a Tensor or a Node, and of the tensors it depends on that require grad),
-    each after its inputs (iterative DFS, so ResNet-1202's thousands of nodes do not hit
-    Python's recursion limit)."""
+    """Nodes (of root, a Tensor or a Node or a list of them, and of the tensors they depend on
+    that require grad), each after its inputs (iterative DFS, so ResNet-1202's thousands of nodes
+    do not hit Python's recursion limit)."""
     order, seen = [], set()
-    stack = [(getattr(root, "_node", root), False)]
+    roots = root if isinstance(root, (list, tuple)) else [root]
+    stack = [(getattr(r, "_node", r), False) for r in roots]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
@@ -79,32 +90,81 @@ def topological_order(root):
     return order
 
 
-def backward(root, grad=None, retain_graph=False):
+def backward(root, grad=None, retain_graph=None, create_graph=False):
     """Accumulate d(root)/d(leaf) into leaf.grad for every leaf that requires grad.
 
     root: Tensor that requires grad; grad: array-like or Tensor of root's shape (None for a
-    one-element root, meaning 1). retain_graph=False frees each Function's saved arrays.
+    one-element root, meaning 1). retain_graph=False frees each Function's saved arrays
+    (default: create_graph). create_graph=True computes the gradients with Tensor ops, so they
+    carry a graph of their own and can be differentiated again (see Function.tensor_backward).
     """
     if not root.requires_grad:
         raise RuntimeError(
             "backward(): this tensor does not require grad and has no grad_fn; create an input"
             " with requires_grad=True (and not inside no_grad) to get gradients"
         )
-    grads = {id(root._node): _seed_gradient(root, grad)}
-    for node in reversed(topological_order(root)):
+    seed = _seed_gradient(root, grad, "grad", create_graph)
+    _propagate([root], [seed], retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """torch.autograd.grad: the gradients of sum_i <grad_outputs[i], outputs[i]> w.r.t. each
+    input, as a tuple of Tensors (no .grad is written). outputs, inputs: a Tensor or a sequence;
+    grad_outputs: None or one array-like/Tensor (None for a one-element output) per output."""
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    grad_outputs = (None,) * len(outputs) if grad_outputs is None else _as_tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad(): {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for what, tensors in (("outputs", outputs), ("inputs", inputs)):
+        for i, t in enumerate(tensors):
+            if not getattr(t, "requires_grad", False):
+                raise RuntimeError(f"grad(): {what}[{i}] does not require grad")
+    seeds = [_seed_gradient(o, g, f"grad_outputs[{i}]", create_graph)
+             for i, (o, g) in enumerate(zip(outputs, grad_outputs))]
+    found = _propagate(outputs, seeds, retain_graph, create_graph, {id(t._node) for t in inputs})
+    result = []
+    for i, t in enumerate(inputs):
+        g = found.get(id(t._node))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad(): inputs[{i}] was not used to compute the outputs; pass"
+                               " allow_unused=True to get None for it")
+        result.append(g if g is None or create_graph else _wrap(t, g))
+    return tuple(result)
+
+
+def _propagate(roots, seeds, retain_graph, create_graph, wanted=None):
+    """Run every Function's backward from the roots down. wanted=None: accumulate into the .grad
+    of leaves and retained tensors; else a set of node ids whose gradients are returned, by id,
+    and no .grad is written. Gradients are arrays, or Tensors under create_graph."""
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    grads = {}
+    for root, seed in zip(roots, seeds):
+        previous = grads.get(id(root._node))
+        grads[id(root._node)] = seed if previous is None else previous + seed
+    with grad_mode.enable_grad() if create_graph else contextlib.nullcontext():
+        return _walk(roots, grads, retain_graph, create_graph, wanted)
+
+
+def _walk(roots, grads, retain_graph, create_graph, wanted):
+    """The pass itself, in reverse topological order; see _propagate."""
+    found = {}
+    for node in reversed(topological_order(list(roots))):
         g = grads.pop(id(node), None)
         if g is None:
             continue
         g = node.run_hooks(g)
-        if node.grad_fn is None or node.retains_grad:
+        if wanted is not None:
+            if id(node) in wanted:
+                found[id(node)] = g
+        elif node.grad_fn is None or node.retains_grad:
             tensor = node.tensor()
             if tensor is not None:  # else nobody can read its .grad any more
                 tensor._accumulate_grad(g)
         fn = node.grad_fn
         if fn is None:
             continue
-        fn.check_not_freed()
-        input_grads = fn.backward(g)
+        input_grads = _run_backward(fn, g, create_graph)
         if not retain_graph:
             fn.free()
         for parent, parent_grad in zip(fn.parents, input_grads):
@@ -112,29 +172,63 @@ def backward(root, grad=None, retain_graph=False):
                 continue
             _check_gradient(fn, parent, parent_grad)
             previous = grads.get(id(parent))
-            grads[id(parent)] = parent_grad if previous is None else fn.k.add(previous, parent_grad)
+            if previous is not None:
+                parent_grad = (previous + parent_grad if create_graph
+                               else fn.k.add(previous, parent_grad))
+            grads[id(parent)] = parent_grad
+    return found
 
 
-def _seed_gradient(root, grad):
+def _run_backward(fn, g, create_graph):
+    """fn's input gradients: by its array backward, or by its Tensor-level one (recorded)."""
+    fn.check_not_freed()
+    if not create_graph:
+        return fn.backward(g)
+    if not fn.supports_double_backward:
+        raise RuntimeError(
+            f"backward(create_graph=True): {fn.name} has no double backward (its backward"
+            " computes on arrays, so it cannot be differentiated again). tinyres's ops that have"
+            f" one: {', '.join(double_backward_ops())}; a Function of yours has one when it sets"
+            " supports_double_backward = True and writes tensor_backward"
+        )
+    return fn.tensor_backward(g)
+
+
+def _seed_gradient(root, grad, name, create_graph):
+    """The gradient that starts the pass at root: an array, or under create_graph a Tensor (the
+    caller's own, graph included, when grad is a Tensor)."""
     k = root._backend
     if grad is None:
         if root.numel() != 1:
             raise RuntimeError(
-                f"backward(): grad can be implied only for a one-element output, got shape"
-                f" {root.shape}; pass grad= of that shape (or reduce with .sum() first)"
+                f"backward(): {name} can be implied only for a one-element output, got shape"
+                f" {root.shape}; pass {name}= of that shape (or reduce with .sum() first)"
             )
-        return k.ones(root.shape, root.dtype)
+        data = k.ones(root.shape, root.dtype)
+        return _wrap(root, data) if create_graph else data
     data = grad.data if hasattr(grad, "grad_fn") else k.asarray(grad, root.dtype)
     if tuple(data.shape) != root.shape or data.dtype != root.dtype:
         raise ValueError(
-            f"backward(): argument 'grad' must have shape {root.shape} and dtype {root.dtype},"
+            f"backward(): argument '{name}' must have shape {root.shape} and dtype {root.dtype},"
             f" got shape {tuple(data.shape)} and dtype {data.dtype}"
         )
     if hasattr(grad, "grad_fn") and grad.device != root.device:
         raise ValueError(
-            f"backward(): argument 'grad' must be on {root.device}, got {grad.device}"
+            f"backward(): argument '{name}' must be on {root.device}, got {grad.device}"
         )
-    return data
+    if not create_graph:
+        return data
+    return grad if hasattr(grad, "grad_fn") else _wrap(root, data)
+
+
+def _wrap(like, array):
+    """array as a constant Tensor on like's device (type(like): autograd cannot import
+    tensor.py, which imports it)."""
+    return type(like)._from_array(array, like._node.backend)
+
+
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
 def _check_gradient(fn, parent, grad):

@@ -6,6 +6,10 @@ backend ``self.k``; it never imports an array library. ``Op.apply(*tensors, **pa
 and, when a gradient is wanted, records the Function as the output's ``grad_fn``.
 
 Gradients are never written in place: backward may hand the same array to several inputs.
+
+An op whose backward is itself differentiable (for second derivatives) sets
+``supports_double_backward = True`` and also writes ``tensor_backward(self, grad_output)``: the
+same formula with Tensor ops, which backward(create_graph=True) runs so that it is recorded.
 """
 from . import grad_mode
 
@@ -30,12 +34,31 @@ class Function:
     def name(self):
         return type(self).__name__
 
+    supports_double_backward = False  # True: tensor_backward is written too
+
     # --- to be written by each op ---------------------------------------------------------------
     def forward(self, *arrays, **params):
         raise NotImplementedError
 
     def backward(self, grad_output):
         raise NotImplementedError
+
+    def tensor_backward(self, grad_output):
+        """backward in Tensor ops (grad_output a Tensor, results Tensors or None), so that the
+        gradient is itself recorded in the graph; only for supports_double_backward ops."""
+        raise NotImplementedError
+
+    # --- Tensors for tensor_backward -------------------------------------------------------------
+    def input_tensor(self, index, array):
+        """Input `index` as a Tensor holding `array` (its saved values) at the input's own place
+        in the graph, so a tensor_backward that uses it is differentiated w.r.t. that input."""
+        from .tensor import Tensor  # as in apply
+        return Tensor._from_node(array, self.parents[index])
+
+    def constant(self, array):
+        """array as a Tensor outside the graph (a mask, say), on this op's device."""
+        from .tensor import Tensor
+        return Tensor._from_array(array, self.k)
 
     # --- saved state ----------------------------------------------------------------------------
     def save_for_backward(self, *arrays):
@@ -80,6 +103,17 @@ class Function:
             return Tensor._from_array(data, fn.output_backend)
         fn.parents = tuple(None if t is None else t._node for t in inputs)  # no data kept
         return Tensor._from_array(data, fn.output_backend, requires_grad=True, grad_fn=fn)
+
+
+def double_backward_ops():
+    """Sorted names of tinyres's ops (Function classes) that set supports_double_backward."""
+    found, stack = set(), [Function]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.supports_double_backward and cls.__module__.startswith("tinyres.ops."):
+            found.add(cls.__name__)
+    return sorted(found - {"_Binary"})  # the base of Add, Sub, Mul, Div, not an op
 
 
 def _common_backend(op, tensors):

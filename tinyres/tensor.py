@@ -44,6 +44,14 @@ class Tensor:
         tensor._init(array, backend, requires_grad, grad_fn)
         return tensor
 
+    @classmethod
+    def _from_node(cls, array, node):
+        """A second Tensor at an existing place of the graph (an op's saved input, for
+        Function.input_tensor): gradients through it reach that node."""
+        tensor = cls.__new__(cls)
+        tensor.data, tensor._backend, tensor._node, tensor.grad = array, node.backend, node, None
+        return tensor
+
     # --- description ------------------------------------------------------------------------------
     @property
     def shape(self):
@@ -136,9 +144,10 @@ class Tensor:
         return self.to(dtype=dtypes.float64)
 
     # --- autograd -----------------------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate gradients into the .grad of every leaf this tensor depends on."""
-        autograd.backward(self, grad, retain_graph)
+    def backward(self, grad=None, retain_graph=None, create_graph=False):
+        """Accumulate gradients into the .grad of every leaf this tensor depends on;
+        create_graph=True records them too, for second derivatives (see autograd.backward)."""
+        autograd.backward(self, grad, retain_graph, create_graph)
 
     def register_hook(self, hook):
         """hook(grad: Tensor) -> Tensor or None, called when this tensor's gradient is complete;
@@ -160,7 +169,9 @@ class Tensor:
         return self._node.retains_grad and not self.is_leaf
 
     def _accumulate_grad(self, grad):
-        if self.grad is None:
+        if isinstance(grad, Tensor):  # create_graph: keep the gradient's graph, never in place
+            self.grad = grad if self.grad is None else self.grad + grad
+        elif self.grad is None:
             self.grad = Tensor._from_array(grad, self._backend)
         else:
             self.grad.data = self._backend.add(self.grad.data, grad)

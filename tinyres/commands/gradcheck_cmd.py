@@ -1,9 +1,11 @@
 """`tinyres gradcheck MODEL`: float64 gradient check of a whole model on a tiny input, with the
-worst relative error of each parameter."""
+worst relative error of each parameter, and the time it took."""
+import time
+
 import numpy as np
 
 from .. import models
-from ..gradcheck_model import check_model
+from ..gradcheck_model import check_model, matching
 from ..random import manual_seed
 from ..tensor import tensor
 from .usage import UsageError
@@ -21,6 +23,9 @@ def add_arguments(parser):
                         help="elements checked per parameter (default: 3)")
     parser.add_argument("--num-classes", type=int, default=10, help="(default: 10)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--layers", default=None, metavar="PATTERN",
+                        help="check only the parameters whose names match these glob patterns,"
+                             " comma-separated, e.g. 'layer1.0.*' ('input' for the input)")
 
 
 def run(args):
@@ -34,7 +39,10 @@ def run(args):
     rng = np.random.default_rng(args.seed)
     x = tensor(rng.standard_normal((args.batch, 3, size, size)), requires_grad=True)
     y = tensor(rng.integers(0, args.num_classes, args.batch))
-    rows = check_model(model, x, y, elements=args.elements, seed=args.seed)
+    only = _selected(args, ["input"] + [name for name, _ in model.named_parameters()])
+    start = time.perf_counter()
+    rows = check_model(model, x, y, elements=args.elements, seed=args.seed, only=only)
+    seconds = time.perf_counter() - start
     print(f"{'parameter':40s} {'shape':>18s} {'checked':>8s} {'max abs err':>12s}"
           f" {'worst rel err':>14s}")
     for row in rows:
@@ -43,6 +51,19 @@ def run(args):
               f" {row['max_abs_error']:>12.3g} {row['worst_relative_error']:>14.3g}{flag}")
     failed = [row["name"] for row in rows if not row["ok"]]
     worst = max(row["worst_relative_error"] for row in rows)
-    print(f"{len(rows)} tensors checked, worst relative error {worst:.3g}:"
+    print(f"{len(rows)} tensors checked in {seconds:.1f} s, worst relative error {worst:.3g}:"
           f" {'FAILED ' + ', '.join(failed) if failed else 'all gradients agree'}")
     return 1 if failed else 0
+
+
+def _selected(args, names):
+    """The names --layers picks (None: all); a pattern that matches nothing is a usage error."""
+    if args.layers is None:
+        return None
+    patterns = [p.strip() for p in args.layers.split(",") if p.strip()]
+    for pattern in patterns or [args.layers]:
+        if not matching(names, [pattern]):
+            examples = ", ".join(names[1:4] + [n for n in names if n.startswith("layer1.0.")][:2])
+            raise UsageError(f"--layers {pattern!r} matches no parameter of {args.model}; names"
+                             f" look like: {examples}, ... (see `tinyres summary {args.model}`)")
+    return set(matching(names, patterns))

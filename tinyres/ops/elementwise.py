@@ -1,6 +1,10 @@
-"""Elementwise ops: arithmetic with PyTorch broadcasting, ReLU, and the residual add."""
+"""Elementwise ops: arithmetic with PyTorch broadcasting, ReLU, and the residual add.
+
+Every op here supports double backward: tensor_backward is its backward in Tensor ops.
+"""
 from ..function import Function
 from . import checks
+from .reduce import sum_to_shape
 
 
 def _broadcast_shape(op, a_shape, b_shape):
@@ -23,10 +27,21 @@ class _Binary(Function):
         self.shapes = (tuple(a.shape), tuple(b.shape))
         return self.compute(a, b)
 
+    supports_double_backward = True
+
     def reduce(self, grads):
         return tuple(
             None if g is None else self.k.sum_to_shape(g, s) for g, s in zip(grads, self.shapes)
         )
+
+    def tensor_reduce(self, grads):
+        """reduce, for the Tensor gradients of tensor_backward."""
+        return tuple(None if g is None else sum_to_shape(g, s) for g, s in zip(grads, self.shapes))
+
+    def inputs(self):
+        """The saved a and b as Tensors at their places in the graph."""
+        a, b = self.saved
+        return self.input_tensor(0, a), self.input_tensor(1, b)
 
 
 class Add(_Binary):
@@ -36,6 +51,9 @@ class Add(_Binary):
     def backward(self, g):
         return self.reduce((g, g))
 
+    def tensor_backward(self, g):
+        return self.tensor_reduce((g, g))
+
 
 class Sub(_Binary):
     def compute(self, a, b):
@@ -43,6 +61,9 @@ class Sub(_Binary):
 
     def backward(self, g):
         return self.reduce((g, self.k.neg(g) if self.needs_input_grad[1] else None))
+
+    def tensor_backward(self, g):
+        return self.tensor_reduce((g, -g if self.needs_input_grad[1] else None))
 
 
 class Mul(_Binary):
@@ -55,6 +76,12 @@ class Mul(_Binary):
         ga = self.k.mul(g, b) if self.needs_input_grad[0] else None
         gb = self.k.mul(g, a) if self.needs_input_grad[1] else None
         return self.reduce((ga, gb))
+
+    def tensor_backward(self, g):
+        a, b = self.inputs()
+        ga = g * b if self.needs_input_grad[0] else None
+        gb = g * a if self.needs_input_grad[1] else None
+        return self.tensor_reduce((ga, gb))
 
 
 class Div(_Binary):
@@ -69,17 +96,30 @@ class Div(_Binary):
         gb = k.neg(k.div(k.mul(g, a), k.mul(b, b))) if self.needs_input_grad[1] else None
         return self.reduce((ga, gb))
 
+    def tensor_backward(self, g):
+        a, b = self.inputs()
+        ga = g / b if self.needs_input_grad[0] else None
+        gb = -(g * a) / (b * b) if self.needs_input_grad[1] else None
+        return self.tensor_reduce((ga, gb))
+
 
 class Neg(Function):
+    supports_double_backward = True
+
     def forward(self, a):
         return self.k.neg(a)
 
     def backward(self, g):
         return (self.k.neg(g),)
 
+    def tensor_backward(self, g):
+        return (-g,)
+
 
 class PowScalar(Function):
     """a ** exponent for a Python-number exponent."""
+
+    supports_double_backward = True
 
     def forward(self, a, exponent):
         self.save_for_backward(a)
@@ -91,8 +131,16 @@ class PowScalar(Function):
         local = self.k.mul(self.k.power(a, self.exponent - 1), self.exponent)
         return (self.k.mul(g, local),)
 
+    def tensor_backward(self, g):
+        (a,) = self.saved
+        if self.exponent == 1:  # a ** 0 would differentiate to 0 * a ** -1: nan at a = 0
+            return (g,)
+        return (g * (self.input_tensor(0, a) ** (self.exponent - 1) * self.exponent),)
+
 
 class ReLU(Function):
+    supports_double_backward = True
+
     def forward(self, x):
         y = self.k.relu_forward(x)
         self.save_for_backward(y)
@@ -101,6 +149,12 @@ class ReLU(Function):
     def backward(self, g):
         (y,) = self.saved
         return (self.k.relu_backward(g, y),)
+
+    def tensor_backward(self, g):
+        # the mask 1[y > 0] is constant almost everywhere: g * mask is linear in g alone
+        (y,) = self.saved
+        mask = self.k.relu_backward(self.k.ones(tuple(y.shape), y.dtype), y)
+        return (g * self.constant(mask),)
 
 
 def relu(x):

@@ -1,6 +1,10 @@
-"""Matrix products: ``a @ b`` and the fully connected layer y = x @ weight.T + bias."""
+"""Matrix products: ``a @ b`` and the fully connected layer y = x @ weight.T + bias.
+
+Both support double backward: tensor_backward is their backward in Tensor ops.
+"""
 from ..function import Function
 from . import checks
+from .reduce import sum_to_shape
 
 
 def _swap_last(k, a):
@@ -11,6 +15,8 @@ def _swap_last(k, a):
 
 class MatMul(Function):
     """(..., M, K) @ (..., K, N) with broadcast batch axes."""
+
+    supports_double_backward = True
 
     def forward(self, a, b):
         self.save_for_backward(a, b)
@@ -26,9 +32,21 @@ class MatMul(Function):
             gb = k.sum_to_shape(k.matmul(_swap_last(k, a), g), b.shape)
         return ga, gb
 
+    def tensor_backward(self, g):
+        a, b = self.saved
+        ta, tb = self.input_tensor(0, a), self.input_tensor(1, b)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to_shape(g @ tb.transpose(-2, -1), a.shape)
+        if self.needs_input_grad[1]:
+            gb = sum_to_shape(ta.transpose(-2, -1) @ g, b.shape)
+        return ga, gb
+
 
 class Linear(Function):
     """(*, in), (out, in), (out,) -> (*, out)."""
+
+    supports_double_backward = True
 
     def forward(self, x, weight, bias):
         k = self.k
@@ -48,6 +66,18 @@ class Linear(Function):
             gw = k.matmul(k.transpose(rows, (1, 0)), k.reshape(x, (-1, x.shape[-1])))
         if self.needs_input_grad[2]:
             gb = k.sum(rows, 0)
+        return gx, gw, gb
+
+    def tensor_backward(self, g):
+        x, weight = self.saved
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            gx = g @ self.input_tensor(1, weight)
+        rows = g.reshape(-1, g.shape[-1])  # (batch, out)
+        if self.needs_input_grad[1]:
+            gw = rows.T @ self.input_tensor(0, x).reshape(-1, x.shape[-1])
+        if self.needs_input_grad[2]:
+            gb = rows.sum(0)
         return gx, gw, gb
 
 

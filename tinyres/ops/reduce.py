@@ -15,6 +15,8 @@ def _axes(op, axis, ndim):
 
 
 class Sum(Function):
+    supports_double_backward = True
+
     def forward(self, x, axes, keepdims):
         self.in_shape = tuple(x.shape)
         self.kept_shape = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
@@ -23,6 +25,11 @@ class Sum(Function):
     def backward(self, g):
         g = self.k.reshape(g, self.kept_shape)
         return (self.k.expand(g, self.in_shape),)
+
+    def tensor_backward(self, g):
+        # broadcast by adding zeros: Add's backward sums back, the adjoint of broadcasting
+        zeros = self.constant(self.k.zeros(self.in_shape, g.dtype))
+        return (g.reshape(self.kept_shape) + zeros,)
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - PyTorch's name
@@ -37,3 +44,14 @@ def mean(x, axis=None, keepdims=False):
     for a in axes:
         count *= x.shape[a]
     return Sum.apply(x, axes=axes, keepdims=keepdims) * (1.0 / count)
+
+
+def sum_to_shape(x, shape):
+    """A Tensor x broadcast from shape, summed back to shape with Tensor ops (differentiable):
+    (2, 3, 4) -> (3, 1) sums axis 0 and axis 2. For the ops' tensor_backward."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if axes:
+        x = x.sum(axis=axes, keepdims=True)
+    return x.reshape(shape) if x.shape != tuple(shape) else x

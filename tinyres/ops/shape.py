@@ -5,6 +5,8 @@ from . import checks
 
 
 class Reshape(Function):
+    supports_double_backward = True
+
     def forward(self, x, shape):
         self.in_shape = tuple(x.shape)
         return self.k.reshape(x, shape)
@@ -12,14 +14,22 @@ class Reshape(Function):
     def backward(self, g):
         return (self.k.reshape(g, self.in_shape),)
 
+    def tensor_backward(self, g):
+        return (g.reshape(self.in_shape),)
+
 
 class Permute(Function):
+    supports_double_backward = True
+
     def forward(self, x, dims):
         self.inverse = tuple(sorted(range(len(dims)), key=lambda i: dims[i]))
         return self.k.transpose(x, dims)
 
     def backward(self, g):
         return (self.k.transpose(g, self.inverse),)
+
+    def tensor_backward(self, g):
+        return (g.permute(*self.inverse),)
 
 
 class GetItem(Function):

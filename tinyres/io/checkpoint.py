@@ -35,6 +35,7 @@ def save(obj, path):
     tree = _encode(obj, arrays, "obj")
     meta = json.dumps({"format": FORMAT, "tree": tree})
     folder = os.path.dirname(os.path.abspath(path))
+    pause = _fault_test_pause()
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -43,7 +44,8 @@ def save(obj, path):
                     buffer = io.BytesIO()
                     np.save(buffer, array, allow_pickle=False)
                     archive.writestr(key + ".npy", buffer.getvalue())
-                    _pause_for_fault_test()
+                    if pause:
+                        time.sleep(pause)
                 archive.writestr(META, meta)
             f.flush()
             os.fsync(f.fileno())
@@ -54,19 +56,18 @@ def save(obj, path):
         raise
 
 
-def _pause_for_fault_test():
-    """The fault test (tests/test_fault.py) kills a run inside this write; it widens the window
-    with TINYRES_TEST_SAVE_PAUSE seconds per member. Unset (always, outside that test): a no-op."""
-    pause = os.environ.get("TINYRES_TEST_SAVE_PAUSE")
-    if pause:
-        time.sleep(float(pause))
+def _fault_test_pause():
+    """Seconds to sleep after each member written: the fault test (tests/test_fault.py) kills
+    runs inside save() and widens the window with TINYRES_TEST_SAVE_PAUSE. Unset: 0."""
+    return float(os.environ.get("TINYRES_TEST_SAVE_PAUSE", 0) or 0)
 
 
 def remove_stale_temporaries(folder):
     """Remove the temporary files that a killed save() left in folder; returns their names."""
     if not os.path.isdir(folder):
         return []
-    stale = [n for n in os.listdir(folder) if n.startswith(TEMP_PREFIX) and n.endswith(TEMP_SUFFIX)]
+    stale = [n for n in os.listdir(folder)
+             if n.startswith(TEMP_PREFIX) and n.endswith(TEMP_SUFFIX)]
     for name in stale:
         os.remove(os.path.join(folder, name))
     return stale
@@ -76,17 +77,7 @@ def load(path, device=None):
     """Read what save() wrote; Tensors come back as Tensors (on device, default: cpu).
     BadFileError (a ValueError) for a file that is not a whole, well-formed tinyres checkpoint."""
     with Archive(path, LOADER, "a tinyres checkpoint") as archive:
-        if META not in archive.members:
-            raise archive.refuse(None, f"is not a tinyres checkpoint (no {META} inside)")
-        text = archive.read_small(META, MAX_META_BYTES)
-        try:
-            meta = json.loads(text)
-        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
-            raise archive.refuse(META, f"is not valid JSON ({type(error).__name__})") from error
-        if type(meta) is not dict or meta.get("format") != FORMAT or "tree" not in meta:
-            found = meta.get("format") if type(meta) is dict else type(meta).__name__
-            raise archive.refuse(META, f"has format {str(found)[:40]!r}, expected {FORMAT!r}")
-        keys = _array_keys(meta["tree"], archive)
+        meta, keys = _meta(archive)
         described = {k: npy_reader.header(archive, k + ".npy", f"array {k}") for k in keys}
         total = sum(npy_reader.payload_size(d[0], d[1]) for d in described.values())
         if total > MAX_ARCHIVE_BYTES:
@@ -95,6 +86,20 @@ def load(path, device=None):
         arrays = {k: npy_reader.read(archive, k + ".npy", f"array {k}", d)
                   for k, d in described.items()}
     return _decode(meta["tree"], arrays, device)
+
+
+def load_entry(path, key):
+    """The top-level dict entry `key` of a checkpoint (None if absent), reading only its JSON
+    description (e.g. a training checkpoint's "config"); the entry must hold no arrays."""
+    with Archive(path, LOADER, "a tinyres checkpoint") as archive:
+        tree = _meta(archive)[0]["tree"]
+        items = tree.get("items", []) if type(tree) is dict and tree.get("t") == "dict" else []
+        for name, value in items:
+            if name == key:
+                if _array_keys(value, archive):
+                    raise archive.refuse(META, f"entry {key!r} refers to arrays")
+                return _decode(value, {}, None)
+    return None
 
 
 def _encode(obj, arrays, where):
@@ -118,6 +123,22 @@ def _encode(obj, arrays, where):
                                        for k, v in obj.items()]}
     raise TypeError(f"save: cannot save {type(obj).__name__} at {where}; save Tensors, arrays,"
                     " numbers, strings, None, and lists/tuples/dicts of them")
+
+
+def _meta(archive):
+    """The checked JSON description of a checkpoint ({"format": FORMAT, "tree": ...}) and the
+    keys of the arrays its tree refers to."""
+    if META not in archive.members:
+        raise archive.refuse(None, f"is not a tinyres checkpoint (no {META} inside)")
+    text = archive.read_small(META, MAX_META_BYTES)
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise archive.refuse(META, f"is not valid JSON ({type(error).__name__})") from error
+    if type(meta) is not dict or meta.get("format") != FORMAT or "tree" not in meta:
+        found = meta.get("format") if type(meta) is dict else type(meta).__name__
+        raise archive.refuse(META, f"has format {str(found)[:40]!r}, expected {FORMAT!r}")
+    return meta, _array_keys(meta["tree"], archive)
 
 
 def _array_keys(tree, archive):

@@ -96,3 +96,17 @@ def test_load_state_dict_is_all_or_nothing():
     state[counter] = np.array(2.5)
     with pytest.raises(ValueError, match="float64 cannot be loaded into int64"):
         model.load_state_dict(state)
+
+
+def test_settings_check_names_the_field_and_says_what_harmless_changes_do():
+    from tinyres.train_settings import check_resume
+    saved = {"settings_format": 1, "model": "m", "data": "d", "optimizer": "sgd", "lr": 0.1,
+             "momentum": 0.9, "weight_decay": 0.0, "schedule": "constant", "warmup_epochs": 0,
+             "epochs": 4, "batch_size": 8, "world_size": 2, "seed": 0, "device": "cuda"}
+    with pytest.raises(ValueError, match="the number of processes is 1 but the checkpoint's"
+                                         " run used 2; resume with mpiexec -n 2"):
+        check_resume(saved, {**saved, "world_size": 1})
+    notes = check_resume(saved, {**saved, "epochs": 6, "device": "cpu"})
+    assert "training continues to epoch 6" in notes[0] and "continues on cpu" in notes[1]
+    assert check_resume(saved, dict(saved)) == []
+    assert "does not record its run's settings" in check_resume({"model": "m"}, saved)[0]

@@ -37,8 +37,7 @@ def check_state(state, path, epochs=None, has_scheduler=None):
         refuse("epoch", f"an int in [0, {epochs}] (the run's epochs)", epoch)
     history = state["history"]
     if len(history) != epoch or not all(type(r) is dict for r in history):
-        refuse("history", f"a list of {epoch} records (one per epoch done)",
-               f"{len(history)} items")
+        refuse("history", f"a list of {epoch} records (one per epoch done)", len(history))
     for key in LOADER_INTS:
         value = state["loader"].get(key)
         if type(value) is not int or value < 0:

@@ -113,18 +113,14 @@ def train_run(args, job):
         f" {len(test.dataset)} test images) for {args.epochs} epochs on"
         f" {model_device(model)}{processes}")
     settings = settings_from_args(args, job.world_size)  # recorded in every checkpoint
-    if job.is_main:
-        started = train_guard.before_training(args, folder, resume, settings, model, say)
+    started = (train_guard.before_training(args, folder, resume, settings, model, say)
+               if job.is_main else 0)  # the main rank checks paths and settings first
     began = time.perf_counter()
-    try:
+    with train_guard.note_on_interrupt(folder, started):
         history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
                       show_progress=not args.no_progress and job.is_main, log=say,
                       is_main=job.is_main, config=settings,
                       after_backward=job.after_backward, sum_totals=job.sum_totals)
-    except KeyboardInterrupt:
-        if not job.is_main:
-            raise
-        raise KeyboardInterrupt(train_guard.interrupted_note(folder, started)) from None
     seconds = time.perf_counter() - began
     final = history[-1]
     say(f"test accuracy {final['test_accuracy']:.4f} after {final['epoch']} epochs"

@@ -6,6 +6,7 @@ spare (preflight.py), and a resumed run has the settings of the run that wrote i
 """
 import os
 import time
+from contextlib import contextmanager
 
 from .. import train_settings
 from ..io.checkpoint import load_entry
@@ -24,6 +25,18 @@ def before_training(args, folder, resume, settings, model, say):
         for note in train_settings.check_resume(saved, settings):
             say(note)
     return time.time()
+
+
+@contextmanager
+def note_on_interrupt(folder, began):
+    """with note_on_interrupt(folder, began): Ctrl-C inside is re-raised with a note on what
+    was saved (began: the time before_training returned; falsy on ranks that write nothing)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if not began:
+            raise
+        raise KeyboardInterrupt(interrupted_note(folder, began)) from None
 
 
 def interrupted_note(folder, began):

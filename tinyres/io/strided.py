@@ -11,6 +11,8 @@ import numpy as np
 
 from .limits import MAX_NDIM
 
+CHUNK = 1 << 16  # elements gathered per step (1 MiB of int64 indices in flight)
+
 
 def check_view(size, stride, offset, storage_numel):
     """The number of elements of a valid view, else ValueError saying why. Strides must be >= 0;
@@ -42,19 +44,23 @@ def check_view(size, stride, offset, storage_numel):
 
 def copy_view(storage, size, stride, offset):
     """A C-contiguous copy of the view (size, stride, offset) of the 1-D array storage; the view
-    must have passed check_view."""
+    must have passed check_view. Elements are gathered CHUNK at a time through index arrays
+    (which numpy bounds-checks once more), so the extra memory is small whatever the strides."""
     numel = 1
     for n in size:
         numel *= n
-    if numel == 0:
-        return np.empty(size, storage.dtype)
-    if normalise_strides(size, stride) == contiguous_strides(size):
+    stride = normalise_strides(size, stride)  # a size-1 axis may carry any stride: never used
+    if stride == contiguous_strides(size):
         return storage[offset:offset + numel].reshape(size).copy()
-    index = np.full((1,) * len(size), offset, dtype=np.int64)
-    for axis, (n, s) in enumerate(zip(size, stride)):
-        steps = np.arange(n, dtype=np.int64) * s
-        index = index + steps.reshape((1,) * axis + (n,) + (1,) * (len(size) - axis - 1))
-    return storage[index]  # numpy checks every index against the storage's length
+    out = np.empty(numel, storage.dtype)
+    for start in range(0, numel, CHUNK):
+        flat = np.arange(start, min(start + CHUNK, numel), dtype=np.int64)  # C-order positions
+        index = np.full(len(flat), offset, dtype=np.int64)
+        for n, s in zip(reversed(size), reversed(stride)):  # the last axis varies fastest
+            index += (flat % n) * s
+            flat //= n
+        out[start:start + len(index)] = storage[index]
+    return out.reshape(size)
 
 
 def contiguous_strides(size):

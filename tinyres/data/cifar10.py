@@ -50,7 +50,8 @@ def _folder(root):
 
 
 def read_batch(path):
-    """One batch file -> (data (N, 3072) uint8, labels (N,) int64), checked."""
+    """One batch file -> (data (N, 3072) uint8, read-only: the file's bytes; labels (N,)
+    int64), checked."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"cifar10: missing {path!r}; a CIFAR-10 directory holds"
                                 f" {FILES['train'] + FILES['test']}")

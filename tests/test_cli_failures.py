@@ -160,3 +160,11 @@ def test_ctrl_c_after_a_checkpoint_says_where_it_is(tmp_path, capsys, monkeypatc
                                    "--epochs", "3"], 130)
     assert f"the checkpoint of epoch 1 is in {tmp_path}; continue with the same command and" \
            " --resume" in line, line
+
+
+def test_resuming_into_another_folder_says_where_checkpoints_go(tmp_path, capsys, no_training):
+    tinyres.save({"config": {**SETTINGS, "epochs": 1}}, tmp_path / "last.npz")
+    assert main(["train", *SMALL, "--epochs", "1", "--resume", str(tmp_path / "last.npz"),
+                 "--checkpoint-dir", str(tmp_path / "new")]) == 2  # (then: a stub, refused)
+    assert f"resuming from {tmp_path / 'last.npz'}; this run's checkpoints go to" \
+           f" {tmp_path / 'new'}" in capsys.readouterr().out

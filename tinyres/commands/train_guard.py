@@ -21,9 +21,11 @@ def before_training(args, folder, resume, settings, model, say):
     if args.metrics_out:
         preflight.check_file(args.metrics_out, "--metrics-out")
     if resume is not None:
-        saved = load_entry(checkpoint_path(resume), "config")
-        for note in train_settings.check_resume(saved, settings):
+        path = checkpoint_path(resume)
+        for note in train_settings.check_resume(load_entry(path, "config"), settings):
             say(note)
+        if os.path.abspath(os.path.dirname(path)) != os.path.abspath(folder):
+            say(f"note: resuming from {path}; this run's checkpoints go to {folder}")
     return time.time()
 
 

@@ -10,7 +10,7 @@ and CIFAR-10 batches use; GLOBAL looks the name up in the loader's table of stan
 functions that return descriptions, never numpy objects); every length is checked against the
 bytes that are really there, and the number of opcodes is capped.
 
-    value = run(data, {("collections", "OrderedDict"): Stand_in(ordered_dict)}, ...)
+    value = run(data, {("collections", "OrderedDict"): StandIn("collections.OrderedDict", f)})
 
 Anything else raises PickleRefused with the reason and the byte offset.
 """
@@ -193,6 +193,29 @@ class Machine:
         items = [self.pop() for _ in range(n)]
         self.push(tuple(reversed(items)))
 
+    def append(self):
+        value = self.pop()
+        self.top("APPEND", (list,)).append(value)
+
+    def appends(self):
+        items = self.pop_mark()
+        self.top("APPENDS", (list,)).extend(items)
+
+    def dict_from_mark(self):
+        items = self.pop_mark()
+        self.push({})
+        self.set_items(items)
+
+    def set_item(self):
+        value = self.pop()
+        key = self.pop()
+        self.set_items([key, value])
+
+    def stack_global(self):
+        name = self.pop()
+        module = self.pop()
+        self.find_global(module, name)
+
 
 M = Machine
 OPCODES = {  # byte -> handler; the pickletools names are in the comments
@@ -219,14 +242,12 @@ OPCODES = {  # byte -> handler; the pickletools names are in the comments
     0x85: lambda m: m.tuple_of(1), 0x86: lambda m: m.tuple_of(2), 0x87: lambda m: m.tuple_of(3),
     0x5D: lambda m: m.push([]),  # EMPTY_LIST
     0x6C: lambda m: m.push(m.pop_mark()),  # LIST
-    0x61: lambda m: (lambda value: m.top("APPEND", (list,)).append(value))(m.pop()),
-    0x65: lambda m: (lambda items: m.top("APPENDS", (list,)).extend(items))(m.pop_mark()),
+    0x61: M.append, 0x65: M.appends,  # APPEND, APPENDS
     0x7D: lambda m: m.push({}),  # EMPTY_DICT
-    0x64: lambda m: (lambda items: (m.push({}), m.set_items(items)))(m.pop_mark()),  # DICT
-    0x73: lambda m: (lambda value, key: m.set_items([key, value]))(m.pop(), m.pop()),  # SETITEM
+    0x64: M.dict_from_mark, 0x73: M.set_item,  # DICT, SETITEM
     0x75: lambda m: m.set_items(m.pop_mark()),  # SETITEMS
-    0x63: lambda m: m.find_global(m.line(), m.line()),  # GLOBAL
-    0x93: lambda m: (lambda name, module: m.find_global(module, name))(m.pop(), m.pop()),
+    0x63: lambda m: m.find_global(m.line(), m.line()),  # GLOBAL: module, then name
+    0x93: M.stack_global,  # STACK_GLOBAL
     0x52: M.reduce, 0x62: M.build, 0x51: M.persistent,  # REDUCE, BUILD, BINPERSID
     0x71: lambda m: m.memo_put(m.take(1)[0]),  # BINPUT
     0x72: lambda m: m.memo_put(m.number("<I")),  # LONG_BINPUT

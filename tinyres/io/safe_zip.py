@@ -28,9 +28,13 @@ class Archive:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
             raise BadFileError(loader, path, None, f"damaged zip archive ({error})") from error
         self.members = {}
-        for info in self.zip.infolist():
-            self._check_name(info.filename)
-            self.members[info.filename] = info
+        try:
+            for info in self.zip.infolist():
+                self._check_name(info.filename)
+                self.members[info.filename] = info
+        except BadFileError:
+            self.zip.close()
+            raise
 
     def __enter__(self):
         return self
@@ -61,6 +65,14 @@ class Archive:
         self._check_method(info, size, entry)
         return self._read_exactly(info, size, entry)
 
+    def read_small(self, name, limit, entry=None):
+        """The bytes of member `name`, whose declared size must be at most `limit`."""
+        info = self.members.get(name)
+        if info is not None and info.file_size > limit:
+            raise self.refuse(entry or f"member {name!r}", f"declares {info.file_size} bytes,"
+                                                           f" more than the limit of {limit}")
+        return self.read(name, info.file_size if info is not None else 0, entry)
+
     def peek(self, name, size, entry=None):
         """The first `size` bytes of member `name` (e.g. a header), or all of it if shorter."""
         entry = entry or f"member {name!r}"
@@ -83,14 +95,6 @@ class Archive:
                 size > INFLATE_SLACK + MAX_INFLATE_RATIO * info.compress_size:
             raise self.refuse(entry, f"member {name!r} would inflate {info.compress_size} bytes to"
                                      f" {size} (more than {MAX_INFLATE_RATIO}-fold: a zip bomb?)")
-
-    def read_small(self, name, limit, entry=None):
-        """The bytes of member `name`, whose declared size must be at most `limit`."""
-        info = self.members.get(name)
-        if info is not None and info.file_size > limit:
-            raise self.refuse(entry or f"member {name!r}", f"declares {info.file_size} bytes,"
-                                                           f" more than the limit of {limit}")
-        return self.read(name, info.file_size if info is not None else 0, entry)
 
     def _read_exactly(self, info, size, entry, whole=True):
         try:

@@ -164,7 +164,8 @@ def test_ctrl_c_on_one_rank_stops_the_whole_job_within_seconds(rank, tmp_path):
                "--data", "digits", "--batch-size", "16", "--no-progress", "--epochs", "50",
                "--checkpoint-dir", marker, "--dist-timeout", "60"]
     with open(tmp_path / "out", "w") as out, open(tmp_path / "err", "w") as err:
-        job = subprocess.Popen(command, stdout=out, stderr=err, env=ENV, cwd=tmp_path)
+        job = subprocess.Popen(command, stdout=out, stderr=err, cwd=tmp_path,
+                               env={**ENV, "PYTHONUNBUFFERED": "1"})  # the line comes at once
         deadline = time.monotonic() + 60
         while "training cifar_resnet20" not in (tmp_path / "out").read_text():
             assert job.poll() is None and time.monotonic() < deadline, "the job did not start"

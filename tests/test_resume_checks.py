@@ -56,7 +56,7 @@ def _restore_edited(tmp_path, saved, edit, **objects):
     (lambda s: s.update(rng={"bit_generator": "MT19937", "state": {}}), "field 'rng'"),
     (lambda s: s.update(scheduler=None), "holds no schedule state but this run steps a"),
     (lambda s: s["scheduler"].update(optimizer="x"), r"expected the keys \['T_max'"),
-    (lambda s: s["scheduler"].update(T_max=1.5), "'T_max' must be a int, got 1.5"),
+    (lambda s: s["scheduler"].update(T_max=1.5), "'T_max' must be of type int, got 1.5"),
     (lambda s: s["scheduler"].update(base_lrs=[0.1, 0.2]), "'base_lrs' must be a list of 1"),
     (lambda s: s["optimizer"]["state"][0].update(momentum_buffer=np.zeros(3)),
      r"state\[0\]\['momentum_buffer'\] has shape \(3,\)"),

@@ -179,4 +179,4 @@ def _check_kind(where, ours, theirs):
             _check_kind(where, a, b)
     elif type(theirs) is not type(ours) and not (
             type(ours) is float and type(theirs) is int):  # a hand-written 0 for 0.0 is fine
-        raise ValueError(f"{where} must be a {type(ours).__name__}, got {theirs!r:.60}")
+        raise ValueError(f"{where} must be of type {type(ours).__name__}, got {theirs!r:.60}")

@@ -58,9 +58,9 @@ def test_batch_norm_eval_mode_uses_running_statistics(backend):
     x = tinyres.randn(4, 2, 3, 3, device=backend)
     mean = tinyres.tensor([1.0, -2.0], device=backend)
     var = tinyres.tensor([4.0, 0.25], device=backend)
-    y = F.batch_norm(x, mean, var, training=False, eps=0.0).numpy()
+    y = F.batch_norm(x, mean, var, training=False, eps=1e-3).numpy()  # eps must be > 0
     expected = (x.numpy() - np.array([1, -2]).reshape(1, 2, 1, 1)) / np.sqrt(
-        np.array([4, 0.25])).reshape(1, 2, 1, 1)
+        np.array([4, 0.25]) + 1e-3).reshape(1, 2, 1, 1)
     np.testing.assert_allclose(y, expected, rtol=1e-6)
     np.testing.assert_array_equal(mean.numpy(), [1.0, -2.0])  # eval mode leaves them alone
 

@@ -66,12 +66,12 @@ def test_cifar10_missing_directory_and_file(tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"not a pickle at all", "is not a CIFAR-10 python batch"),
     (cifar_batch_bytes(np.zeros((2, 3072), np.uint8), [0, 1])[:500], "is not a CIFAR-10"),
-    (pickle.dumps([1, 2, 3]), "must hold a dict with keys b'data' and b'labels', got list"),
-    (pickle.dumps({b"data": 1}), r"keys b'data' and b'labels', got \[b'data'\]"),
+    (pickle.dumps([1, 2, 3]), "must hold a dict with keys b'data' and b'labels', got a list"),
+    (pickle.dumps({b"data": 1}), r"keys b'data' and b'labels', got keys b'data'$"),
     (pickle.dumps({b"data": np.zeros((2, 100), np.uint8), b"labels": [0, 1]}),
-     r"b'data' must be an \(N, 3072\) uint8 array, got \(2, 100\) uint8"),
+     r"b'data': must be an \(N, 3072\) uint8 array, got shape \(2, 100\)"),
     (pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 10]}),
-     r"b'labels' must be 2 ints in 0..9"),
+     r"b'labels': must be 2 ints in 0..9; label 1 is 10 \(int\)"),
 ])
 def test_cifar10_corrupt_batches(tmp_path, content, message):
     _write_cifar(tmp_path)
@@ -85,6 +85,6 @@ def test_cifar10_refuses_a_pickle_that_runs_code(tmp_path):
     marker = tmp_path / "pwned"
     evil = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
     (tmp_path / "test_batch").write_bytes(evil)
-    with pytest.raises(ValueError, match="refusing to load global os.system"):
+    with pytest.raises(ValueError, match="refused the global os.system"):
         cifar10(tmp_path, "test")
     assert not marker.exists()

@@ -28,20 +28,21 @@ def test_every_command_has_help(command, capsys):
 
 
 def test_train_writes_metrics_and_a_checkpoint_then_resumes_and_evaluates(tmp_path, capsys):
+    """A constant schedule does not depend on --epochs, so a run may be resumed for longer."""
     metrics, ckpt = tmp_path / "m.json", tmp_path / "run"
     assert main(["train", *SMALL, "--epochs", "1", "--checkpoint-dir", str(ckpt),
-                 "--metrics-out", str(metrics)]) == 0
+                 "--metrics-out", str(metrics), "--schedule", "constant"]) == 0
     first = json.loads(metrics.read_text())
     for key in ("test_accuracy", "train_loss", "epochs", "seconds"):
         assert key in first
     assert first["epochs"] == 1 and 0 <= first["test_accuracy"] <= 1
     assert main(["train", *SMALL, "--epochs", "2", "--checkpoint-dir", str(ckpt),
-                 "--resume", "--metrics-out", str(metrics)]) == 0
+                 "--resume", "--metrics-out", str(metrics), "--schedule", "constant"]) == 0
     second = json.loads(metrics.read_text())
     assert second["epochs"] == 2 and len(second["history"]) == 2
     assert second["history"][0] == first["history"][0]
     out = capsys.readouterr().out
-    assert "resumed from" in out
+    assert "resumed from" in out and "training continues to epoch 2" in out
     assert main(["eval", str(ckpt)]) == 0
     assert f"accuracy {second['test_accuracy']:.4f}" in capsys.readouterr().out
 

@@ -8,8 +8,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -110,7 +112,8 @@ def test_train_command_checkpoints_on_rank_0_and_resumes(tmp_path):
     tinyres_cmd = [os.path.join(BIN, "tinyres")] if os.path.exists(
         os.path.join(BIN, "tinyres")) else [sys.executable, "-m", "tinyres.cli"]
     common = [*tinyres_cmd, "train", "--distributed", "--data", "digits", "--batch-size", "64",
-              "--no-progress", "--checkpoint-dir", "run", "--metrics-out", "m.json"]
+              "--no-progress", "--checkpoint-dir", "run", "--metrics-out", "m.json",
+              "--schedule", "constant"]  # a schedule that lets a resumed run go on for longer
     first = mpiexec([*common, "--epochs", "1"], cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert first.stdout.count("training cifar_resnet20 on digits") == 1  # rank 1 is silent
@@ -133,3 +136,52 @@ def test_train_command_failure_on_a_rank_is_one_line_per_rank_and_a_stop(tmp_pat
     assert done.returncode != 0
     assert "tinyres train: rank" in done.stderr and "cifar10 needs --data-root" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _rank_pid(marker, rank):
+    """The pid of the process of the given MPI rank whose command line holds marker (Linux /proc;
+    MPICH's hydra sets PMI_RANK, Open MPI OMPI_COMM_WORLD_RANK)."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker.encode() not in f.read():
+                    continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env = f.read().split(b"\0")
+        except OSError:
+            continue
+        if f"PMI_RANK={rank}".encode() in env or f"OMPI_COMM_WORLD_RANK={rank}".encode() in env:
+            return int(pid)
+    return None
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_ctrl_c_on_one_rank_stops_the_whole_job_within_seconds(rank, tmp_path):
+    """SIGINT to one rank: that rank says so and aborts the job; the other does not wait in a
+    collective for --dist-timeout (here 60 s) and MPI_Finalize does not hang."""
+    marker = str(tmp_path / "run")
+    command = [MPIEXEC, "-n", "2", sys.executable, "-m", "tinyres.cli", "train", "--distributed",
+               "--data", "digits", "--batch-size", "16", "--no-progress", "--epochs", "50",
+               "--checkpoint-dir", marker, "--dist-timeout", "60"]
+    with open(tmp_path / "out", "w") as out, open(tmp_path / "err", "w") as err:
+        job = subprocess.Popen(command, stdout=out, stderr=err, cwd=tmp_path,
+                               env={**ENV, "PYTHONUNBUFFERED": "1"})  # the line comes at once
+        deadline = time.monotonic() + 60
+        while "training cifar_resnet20" not in (tmp_path / "out").read_text():
+            assert job.poll() is None and time.monotonic() < deadline, "the job did not start"
+            time.sleep(0.2)  # the line comes once both ranks are training (in the guard)
+        pid = _rank_pid(marker, rank)
+        assert pid is not None, "no process of that rank found"
+        os.kill(pid, signal.SIGINT)
+        sent = time.monotonic()
+        try:
+            job.wait(timeout=20)
+        finally:
+            job.kill()
+    stopped_after = time.monotonic() - sent
+    stderr = (tmp_path / "err").read_text()
+    assert stopped_after < 10, stderr
+    assert job.returncode != 0
+    assert re.search(f"tinyres train: rank {rank} of 2 .*: interrupted.*; aborting the job",
+                     stderr), stderr
+    assert "Traceback" not in stderr

@@ -11,6 +11,7 @@ import pytest
 
 import tinyres
 from tinyres.io import checkpoint
+from tinyres.io.errors import BadFileError
 
 
 def test_save_and_load_round_trip_nested_state(tmp_path):
@@ -75,6 +76,23 @@ def test_load_pth_reads_torch_state_dicts(torch, tmp_path):
     np.testing.assert_array_equal(ours.fc.weight.numpy(), state["fc.weight"].numpy())
 
 
+def test_load_pth_reads_every_kind_of_view_torch_writes(torch, tmp_path):
+    """Views of shared storages, zero strides, 0-d and empty tensors, integer and bool dtypes:
+    each comes back equal to torch's own load, as a fresh C-contiguous array."""
+    base = torch.arange(24, dtype=torch.float64).reshape(4, 6)
+    state = {"slice": base[1:3, 2:5], "column": base[:, 1], "transposed": base.t(),
+             "expanded": torch.ones(3).expand(4, 3), "scalar": torch.tensor(2.5),
+             "empty": torch.zeros(0, 3), "long": torch.arange(5), "bool": torch.tensor(
+                 [True, False, True]), "uint8": torch.arange(4, dtype=torch.uint8),
+             "tied_a": base, "tied_b": base}
+    torch.save(state, tmp_path / "views.pth")
+    loaded = tinyres.io.load_pth(tmp_path / "views.pth")
+    for key, value in torch.load(tmp_path / "views.pth", weights_only=True).items():
+        np.testing.assert_array_equal(loaded[key], value.numpy(), err_msg=key)
+        assert loaded[key].dtype == value.numpy().dtype and loaded[key].flags.c_contiguous
+    assert loaded["tied_a"] is loaded["tied_b"]  # one storage, one view: one array, as torch
+
+
 def test_load_pth_works_without_torch(torch, tmp_path):
     path = tmp_path / "sd.pth"
     torch.save({"w": torch.ones(2, 3)}, path)
@@ -98,8 +116,8 @@ def test_load_pth_refuses_a_pickle_that_would_run_code(tmp_path, monkeypatch):
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("evil/data.pkl", pickle.dumps({"w": _RunsCode()}, protocol=2))
         archive.writestr("evil/byteorder", "little")
-    with pytest.raises(pickle.UnpicklingError, match=r"refused to load the global"
-                                                     r" (posix|os)\.system"):
+    with pytest.raises(BadFileError, match=r"evil/data.pkl: refused the global"
+                                           r" (posix|os)\.system"):
         tinyres.io.load_pth(path)
     assert not (tmp_path / "pwned").exists()
 
@@ -107,7 +125,7 @@ def test_load_pth_refuses_a_pickle_that_would_run_code(tmp_path, monkeypatch):
 def test_load_pth_rejects_files_that_are_not_zip_archives(tmp_path):
     path = tmp_path / "legacy.pth"
     path.write_bytes(pickle.dumps({"w": 1}))
-    with pytest.raises(ValueError, match="not a zip-format torch.save file"):
+    with pytest.raises(BadFileError, match="is a pickle, not a zip-format torch.save file"):
         tinyres.io.load_pth(path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -8,13 +8,15 @@ import os
 import sys
 
 from .commands import COMMANDS
-from .commands.usage import UsageError
+from .commands.errors import USER_ERRORS, describe
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="tinyres", description="tinyres: residual networks from scratch (train, inspect,"
                                     " check and benchmark).")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error instead of one line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for command in COMMANDS:
@@ -31,19 +33,20 @@ def main(argv=None):
         code = args.run(args) or 0
         sys.stdout.flush()
         return code
-    except (UsageError, ValueError, TypeError, FileNotFoundError) as error:
-        if getattr(args, "debug", False):
-            raise
-        print(f"tinyres {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"tinyres {args.command}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # the reader went away (`tinyres summary resnet50 | head`): stop quietly, like other
         # command-line tools; point stdout at /dev/null so that Python's exit flush is silent too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except USER_ERRORS as error:  # bad input, a bad file, a full disk, no GPU, no memory
+        if args.debug:
+            raise
+        print(f"tinyres {args.command}: error: {describe(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as interrupt:
+        why = f"; {interrupt}" if str(interrupt) else ""  # e.g. what was saved before the stop
+        print(f"tinyres {args.command}: interrupted{why}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

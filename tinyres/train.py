@@ -12,7 +12,9 @@ from . import functional as F
 from . import random
 from .grad_mode import no_grad
 from .io import load, save
+from .io.checkpoint import remove_stale_temporaries
 from .progress import progress
+from .resume_checks import check_state
 
 CHECKPOINT_NAME = "last.npz"
 
@@ -72,8 +74,10 @@ def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None
     train_loss, train_accuracy, test_loss, test_accuracy, seconds).
     """
     history, start = [], 0
+    if checkpoint_dir is not None and is_main and remove_stale_temporaries(checkpoint_dir):
+        log(f"removed the temporary files of an interrupted checkpoint write in {checkpoint_dir}")
     if resume is not None:
-        history, start = restore(resume, model, optimizer, scheduler, train_loader)
+        history, start = restore(resume, model, optimizer, scheduler, train_loader, epochs)
         log(f"resumed from {resume}: {start} epoch(s) done")
     for epoch in range(start, epochs):
         began = time.perf_counter()
@@ -129,14 +133,19 @@ def checkpoint_path(resume):
     """A checkpoint file, or a folder holding last.npz -> the file's path."""
     path = os.path.join(resume, CHECKPOINT_NAME) if os.path.isdir(resume) else resume
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"no checkpoint at {resume!r} (expected a .npz file written by"
-                                f" tinyres train, or a folder holding {CHECKPOINT_NAME})")
+        raise FileNotFoundError(f"no checkpoint at {str(resume)!r} (expected a .npz file written"
+                                f" by tinyres train, or a folder holding {CHECKPOINT_NAME}; a run"
+                                " writes one at the end of each epoch, so a run stopped during"
+                                " its first epoch wrote none)")
     return path
 
 
-def restore(resume, model, optimizer, scheduler, loader):
-    """Load a checkpoint into the objects; returns (history, epochs done)."""
-    state = load(checkpoint_path(resume), device=None)
+def restore(resume, model, optimizer, scheduler, loader, epochs=None):
+    """Load a checkpoint into the objects, after checking its fields (resume_checks.py; epochs:
+    the run's, which the saved epoch may not exceed); returns (history, epochs done)."""
+    path = checkpoint_path(resume)
+    state = load(path, device=None)
+    check_state(state, path, epochs, scheduler is not None)
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None and state["scheduler"] is not None:

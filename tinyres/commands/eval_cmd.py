@@ -29,7 +29,8 @@ def read_weights(path):
         return load_pth(path), {}
     state = load(checkpoint_path(path))
     if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
-        return state["model"], state.get("config", {})
+        config = state.get("config")
+        return state["model"], config if isinstance(config, dict) else {}
     return state, {}
 
 

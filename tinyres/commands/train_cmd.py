@@ -12,7 +12,8 @@ from .. import data, optim
 from ..backend import get_backend
 from ..random import manual_seed
 from ..train import fit
-from . import parallel
+from ..train_settings import from_args as settings_from_args
+from . import parallel, train_guard
 from .common import build_model, make_loader
 from .usage import UsageError
 
@@ -111,11 +112,15 @@ def train_run(args, job):
     say(f"training {args.model} on {args.data} ({len(train.dataset)} train /"
         f" {len(test.dataset)} test images) for {args.epochs} epochs on"
         f" {model_device(model)}{processes}")
+    settings = settings_from_args(args, job.world_size)  # recorded in every checkpoint
+    started = (train_guard.before_training(args, folder, resume, settings, model, say)
+               if job.is_main else 0)  # the main rank checks paths and settings first
     began = time.perf_counter()
-    history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
-                  show_progress=not args.no_progress and job.is_main, log=say,
-                  is_main=job.is_main, config=vars_for_checkpoint(args),
-                  after_backward=job.after_backward, sum_totals=job.sum_totals)
+    with train_guard.note_on_interrupt(folder, started):
+        history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
+                      show_progress=not args.no_progress and job.is_main, log=say,
+                      is_main=job.is_main, config=settings,
+                      after_backward=job.after_backward, sum_totals=job.sum_totals)
     seconds = time.perf_counter() - began
     final = history[-1]
     say(f"test accuracy {final['test_accuracy']:.4f} after {final['epoch']} epochs"
@@ -131,11 +136,6 @@ def _silent(*args, **kwargs):
 
 def model_device(model):
     return next(model.parameters()).device
-
-
-def vars_for_checkpoint(args):
-    """What `tinyres eval` needs to rebuild the model and its data."""
-    return {"model": args.model, "data": args.data, "seed": args.seed}
 
 
 def write_metrics(path, args, history, seconds):

@@ -10,10 +10,10 @@ test = test_batch (10,000 images). The files are read with a restricted unpickle
 safe_pickle.py): they come from the internet, and a pickle can run code.
 """
 import os
-import pickle
 
 import numpy as np
 
+from ..io.errors import BadFileError
 from . import safe_pickle
 from .dataset import ArrayDataset
 
@@ -21,6 +21,7 @@ URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 FOLDER = "cifar-10-batches-py"
 FILES = {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]}
 PIXELS = 3 * 32 * 32
+LOADER = "cifar10"
 
 
 def cifar10(root, split="train"):
@@ -49,36 +50,48 @@ def _folder(root):
 
 
 def read_batch(path):
-    """One batch file -> (data (N, 3072) uint8, labels (N,) int64), checked."""
+    """One batch file -> (data (N, 3072) uint8, read-only: the file's bytes; labels (N,)
+    int64), checked."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"cifar10: missing {path!r}; a CIFAR-10 directory holds"
                                 f" {FILES['train'] + FILES['test']}")
-    try:
-        batch = safe_pickle.load(path)
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError, OverflowError) as error:
-        raise ValueError(f"cifar10: {path!r} is not a CIFAR-10 python batch (a pickled dict):"
-                         f" {type(error).__name__}: {error}") from error
-    return _check_batch(batch, path)
+    return _check_batch(safe_pickle.load(path), path)
 
 
 def _check_batch(batch, path):
+    """(data, labels) from the unpickled dict, every claim checked first."""
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
-        keys = sorted(batch) if isinstance(batch, dict) else type(batch).__name__
-        raise ValueError(f"cifar10: {path!r} must hold a dict with keys b'data' and b'labels',"
-                         f" got {keys}")
-    data = batch[b"data"]
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 \
-            or data.shape[1] != PIXELS:
-        got = f"{data.shape} {data.dtype}" if isinstance(data, np.ndarray) else type(data).__name__
-        raise ValueError(f"cifar10: {path!r}: b'data' must be an (N, {PIXELS}) uint8 array,"
-                         f" got {got}")
-    try:
-        labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"cifar10: {path!r}: b'labels' must be a list of ints") from error
-    if labels.shape != (len(data),) or labels.min(initial=0) < 0 or labels.max(initial=0) > 9:
-        raise ValueError(f"cifar10: {path!r}: b'labels' must be {len(data)} ints in 0..9, got"
-                         f" shape {labels.shape}, range [{labels.min(initial=0)},"
-                         f" {labels.max(initial=0)}]")
-    return data, labels
+        got = ("keys " + ", ".join(sorted(repr(k)[:20] for k in batch)[:8])) \
+            if isinstance(batch, dict) else f"a {type(batch).__name__}"
+        raise BadFileError(LOADER, path, None, f"must hold a dict with keys b'data' and"
+                           f" b'labels', got {got}")
+    data = _data(batch[b"data"], path)
+    return data, _labels(batch[b"labels"], len(data), path)
+
+
+def _data(claim, path):
+    """The (N, 3072) uint8 array, made here from the raw bytes once their size is proved."""
+    shape = claim.shape if isinstance(claim, safe_pickle.ArrayClaim) else None
+    if shape is None or len(shape) != 2 or shape[1] != PIXELS or type(shape[0]) is not int \
+            or shape[0] < 0:
+        got = f"shape {shape!r:.40}" if shape is not None else f"a {type(claim).__name__}"
+        raise BadFileError(LOADER, path, "b'data'", f"must be an (N, {PIXELS}) uint8 array,"
+                           f" got {got}")
+    if len(claim.raw) != shape[0] * PIXELS:
+        raise BadFileError(LOADER, path, "b'data'", f"claims shape {shape} ({shape[0] * PIXELS}"
+                           f" bytes) but holds {len(claim.raw)} bytes")
+    return np.frombuffer(claim.raw, np.uint8).reshape(shape)
+
+
+def _labels(labels, n, path):
+    """N Python ints in 0..9 (not bools, floats or strings: nothing is rounded or parsed)."""
+    if type(labels) is not list or len(labels) != n:
+        got = f"{len(labels)} items" if type(labels) is list else f"a {type(labels).__name__}"
+        raise BadFileError(LOADER, path, "b'labels'", f"must be a list of {n} ints in 0..9,"
+                           f" got {got}")
+    for i, v in enumerate(labels):
+        if type(v) is not int or not 0 <= v <= 9:
+            shown = repr(v)[:20] if type(v) in (int, float, str, bytes, bool) else "?"
+            raise BadFileError(LOADER, path, "b'labels'", f"must be {n} ints in 0..9; label {i}"
+                               f" is {shown} ({type(v).__name__})")
+    return np.array(labels, dtype=np.int64)

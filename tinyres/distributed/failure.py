@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 
 FORWARD_SECONDS = 0.5  # time for mpiexec to forward the message before the abort kills the pipes
+INTERRUPTED = 130  # the exit status of a process stopped by SIGINT, as shells report it
 
 
 def abort(comm, message, code=1):
@@ -41,7 +42,9 @@ def install_excepthook(group):
 @contextmanager
 def abort_on_error(group, prefix="tinyres"):
     """with abort_on_error(group): an Exception inside prints '<prefix>: rank R of W (host):
-    error: ...' and aborts the job; with one rank it propagates unchanged."""
+    error: ...' and aborts the job; so does Ctrl-C (SIGINT: KeyboardInterrupt) on any rank,
+    which would otherwise leave that rank in MPI_Finalize and the others waiting for it in a
+    collective. With one rank both propagate unchanged."""
     try:
         yield
     except Exception as error:
@@ -49,3 +52,9 @@ def abort_on_error(group, prefix="tinyres"):
             raise
         abort(group.comm, f"{prefix}: {describe(group)}: error: {type(error).__name__}: {error};"
                           " aborting the job")
+    except KeyboardInterrupt as interrupt:
+        if group is None or group.world_size == 1:
+            raise
+        why = f"; {interrupt}" if str(interrupt) else ""
+        abort(group.comm, f"{prefix}: {describe(group)}: interrupted{why}; aborting the job",
+              INTERRUPTED)

@@ -10,15 +10,23 @@ loading a file cannot run code.
 import io
 import json
 import os
+import re
 import tempfile
+import time
 import zipfile
 
 import numpy as np
 
 from ..tensor import Tensor
+from . import npy_reader
+from .limits import MAX_ARCHIVE_BYTES, MAX_META_BYTES, MAX_NESTING
+from .safe_zip import Archive
 
 META = "__tinyres__.json"
 FORMAT = "tinyres-checkpoint-1"
+TEMP_PREFIX, TEMP_SUFFIX = ".tinyres-", ".tmp"
+LOADER = "load"
+_ARRAY_KEY = re.compile(r"a[0-9]{1,9}")
 
 
 def save(obj, path):
@@ -27,7 +35,8 @@ def save(obj, path):
     tree = _encode(obj, arrays, "obj")
     meta = json.dumps({"format": FORMAT, "tree": tree})
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tinyres-", suffix=".tmp", dir=folder)
+    pause = _fault_test_pause()
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as archive:
@@ -35,6 +44,8 @@ def save(obj, path):
                     buffer = io.BytesIO()
                     np.save(buffer, array, allow_pickle=False)
                     archive.writestr(key + ".npy", buffer.getvalue())
+                    if pause:
+                        time.sleep(pause)
                 archive.writestr(META, meta)
             f.flush()
             os.fsync(f.fileno())
@@ -45,16 +56,50 @@ def save(obj, path):
         raise
 
 
+def _fault_test_pause():
+    """Seconds to sleep after each member written: the fault test (tests/test_fault.py) kills
+    runs inside save() and widens the window with TINYRES_TEST_SAVE_PAUSE. Unset: 0."""
+    return float(os.environ.get("TINYRES_TEST_SAVE_PAUSE", 0) or 0)
+
+
+def remove_stale_temporaries(folder):
+    """Remove the temporary files that a killed save() left in folder; returns their names."""
+    if not os.path.isdir(folder):
+        return []
+    stale = [n for n in os.listdir(folder)
+             if n.startswith(TEMP_PREFIX) and n.endswith(TEMP_SUFFIX)]
+    for name in stale:
+        os.remove(os.path.join(folder, name))
+    return stale
+
+
 def load(path, device=None):
-    """Read what save() wrote; Tensors come back as Tensors (on device, default: cpu)."""
-    with np.load(path, allow_pickle=False) as archive:
-        if META not in archive.zip.namelist():
-            raise ValueError(f"load: {path!r} is not a tinyres checkpoint (no {META} inside)")
-        meta = json.loads(archive.zip.read(META))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"load: {path!r} has format {meta.get('format')!r}, expected {FORMAT!r}")
-        arrays = {name: archive[name] for name in archive.files if name != META}
+    """Read what save() wrote; Tensors come back as Tensors (on device, default: cpu).
+    BadFileError (a ValueError) for a file that is not a whole, well-formed tinyres checkpoint."""
+    with Archive(path, LOADER, "a tinyres checkpoint") as archive:
+        meta, keys = _meta(archive)
+        described = {k: npy_reader.header(archive, k + ".npy", f"array {k}") for k in keys}
+        total = sum(npy_reader.payload_size(d[0], d[1]) for d in described.values())
+        if total > MAX_ARCHIVE_BYTES:
+            raise archive.refuse(None, f"its arrays claim {total} bytes, more than"
+                                       f" limits.MAX_ARCHIVE_BYTES = {MAX_ARCHIVE_BYTES}")
+        arrays = {k: npy_reader.read(archive, k + ".npy", f"array {k}", d)
+                  for k, d in described.items()}
     return _decode(meta["tree"], arrays, device)
+
+
+def load_entry(path, key):
+    """The top-level dict entry `key` of a checkpoint (None if absent), reading only its JSON
+    description (e.g. a training checkpoint's "config"); the entry must hold no arrays."""
+    with Archive(path, LOADER, "a tinyres checkpoint") as archive:
+        tree = _meta(archive)[0]["tree"]
+        items = tree.get("items", []) if type(tree) is dict and tree.get("t") == "dict" else []
+        for name, value in items:
+            if name == key:
+                if _array_keys(value, archive):
+                    raise archive.refuse(META, f"entry {key!r} refers to arrays")
+                return _decode(value, {}, None)
+    return None
 
 
 def _encode(obj, arrays, where):
@@ -80,7 +125,50 @@ def _encode(obj, arrays, where):
                     " numbers, strings, None, and lists/tuples/dicts of them")
 
 
+def _meta(archive):
+    """The checked JSON description of a checkpoint ({"format": FORMAT, "tree": ...}) and the
+    keys of the arrays its tree refers to."""
+    if META not in archive.members:
+        raise archive.refuse(None, f"is not a tinyres checkpoint (no {META} inside)")
+    text = archive.read_small(META, MAX_META_BYTES)
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise archive.refuse(META, f"is not valid JSON ({type(error).__name__})") from error
+    if type(meta) is not dict or meta.get("format") != FORMAT or "tree" not in meta:
+        found = meta.get("format") if type(meta) is dict else type(meta).__name__
+        raise archive.refuse(META, f"has format {str(found)[:40]!r}, expected {FORMAT!r}")
+    return meta, _array_keys(meta["tree"], archive)
+
+
+def _array_keys(tree, archive):
+    """The array keys the tree refers to, after checking its shape (no recursion: a crafted
+    tree may be deep)."""
+    keys, todo = set(), [(tree, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_NESTING:
+            raise archive.refuse(META, f"nested more than {MAX_NESTING} levels deep")
+        if node is None or type(node) in (bool, int, float, str):
+            continue
+        kind = node.get("t") if type(node) is dict else None
+        if kind in ("tensor", "array") and type(node.get("key")) is str \
+                and _ARRAY_KEY.fullmatch(node["key"]):
+            keys.add(node["key"])
+        elif kind in ("list", "tuple") and type(node.get("items")) is list:
+            todo += [(v, depth + 1) for v in node["items"]]
+        elif kind == "dict" and type(node.get("items")) is list and all(
+                type(p) is list and len(p) == 2 and type(p[0]) in (str, int)
+                for p in node["items"]):
+            todo += [(v, depth + 1) for _, v in node["items"]]
+        else:
+            raise archive.refuse(META, f"an entry of type {type(node).__name__} ({str(kind)[:20]})"
+                                       " is not one save() writes")
+    return sorted(keys)
+
+
 def _decode(tree, arrays, device):
+    """The object that _encode described (the tree was checked by _array_keys)."""
     if not isinstance(tree, dict):
         return tree
     kind = tree["t"]

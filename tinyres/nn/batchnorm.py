@@ -1,6 +1,7 @@
 """BatchNorm2d: per-channel normalisation with learnable scale and shift and running statistics."""
 from .. import functional as F
 from ..dtypes import int64
+from ..ops.checks import positive
 from ..tensor import ones, tensor, zeros
 from .module import Module
 from .parameter import Parameter
@@ -13,6 +14,7 @@ class BatchNorm2d(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True):
         super().__init__()
+        positive("BatchNorm2d", "eps", eps)  # refused when made, not at the first forward
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(ones(num_features)) if affine else None

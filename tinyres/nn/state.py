@@ -17,11 +17,21 @@ def as_host_array(value, name):
     return array
 
 
+def converted(host, target, name):
+    """host as a fresh array of target's dtype, or a message saying why it cannot be: values
+    never change kind silently (a float into an integer buffer is refused, not truncated)."""
+    kinds = {"b": "b", "i": "biu", "u": "bu", "f": "biuf"}[np.dtype(target.dtype).kind]
+    if host.dtype.kind not in kinds:
+        return None, (f"{name}: dtype {host.dtype} cannot be loaded into {target.dtype}"
+                      f" without changing its values' kind")
+    return np.array(host, dtype=target.dtype), None
+
+
 def load_into(targets, incoming, strict):
     """Copy incoming[name] into targets[name] (Tensors) for every shared name.
 
-    Raises ValueError listing every missing key (strict), unexpected key (strict) and shape
-    mismatch, before anything is written. Returns (missing, unexpected) key lists.
+    Raises ValueError listing every missing key (strict), unexpected key (strict), shape and
+    dtype mismatch, before anything is written (all or nothing). Returns (missing, unexpected).
     """
     if not isinstance(incoming, Mapping):
         raise TypeError(f"load_state_dict: expected a mapping of names to arrays, got"
@@ -31,20 +41,28 @@ def load_into(targets, incoming, strict):
     values, mismatched = {}, []
     for name, target in targets.items():
         if name in incoming:
-            host = as_host_array(incoming[name], name)
+            try:
+                host = as_host_array(incoming[name], name)
+            except (TypeError, ValueError) as error:
+                mismatched.append(str(error))
+                continue
             if tuple(host.shape) != target.shape:
                 mismatched.append(f"{name}: expected shape {target.shape}, got {tuple(host.shape)}")
-            values[name] = host
+                continue
+            values[name], problem = converted(host, target, name)
+            if problem:
+                mismatched.append(problem)
     problems = []
     if strict and missing:
         problems.append(f"missing keys: {missing}")
     if strict and unexpected:
         problems.append(f"unexpected keys: {unexpected}")
     if mismatched:
-        problems.append("shape mismatches: " + "; ".join(mismatched))
+        problems.append("shape or dtype mismatches: " + "; ".join(mismatched))
     if problems:
-        raise ValueError("load_state_dict refused, nothing was changed:\n  " + "\n  ".join(problems))
-    for name, host in values.items():
+        raise ValueError("load_state_dict refused, nothing was changed:\n  "
+                         + "\n  ".join(problems))
+    for name, array in values.items():  # every value is checked and converted: now write
         target = targets[name]
-        target.data = target._backend.asarray(np.array(host, dtype=target.dtype))
+        target.data = target._backend.asarray(array)
     return missing, unexpected

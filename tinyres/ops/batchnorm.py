@@ -10,6 +10,10 @@ class BatchNorm(Function):
     def forward(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
         k = self.k
         shape = tuple(x.shape)
+        self.empty = x.size == 0  # eval mode on an empty batch (train mode refuses it before)
+        if self.empty:
+            self.shape = shape
+            return k.zeros(shape, x.dtype)
         x = k.reshape(x, (shape[0], shape[1], -1, 1))  # (N, C, L, 1): the kernels' layout
         if training:
             y, mean, var, invstd = k.batchnorm_forward_train(x, weight, bias, eps)
@@ -24,11 +28,15 @@ class BatchNorm(Function):
         return k.reshape(y, shape)
 
     def backward(self, gy):
-        x, mean, invstd, weight = self.saved
         k = self.k
+        needs = self.needs_input_grad
+        if self.empty:  # nothing was normalised: every gradient is zero
+            channels = (self.shape[1],)
+            return (k.zeros(self.shape, gy.dtype), k.zeros(channels, gy.dtype) if needs[1]
+                    else None, k.zeros(channels, gy.dtype) if needs[2] else None)
+        x, mean, invstd, weight = self.saved
         g4 = k.reshape(gy, x.shape)
         gx, gweight, gbias = k.batchnorm_backward(g4, x, mean, invstd, weight, self.training)
-        needs = self.needs_input_grad
         return (
             k.reshape(gx, gy.shape) if needs[0] else None,
             gweight if needs[1] else None,
@@ -70,6 +78,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         )
     if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
         raise ValueError(f"{op}: argument 'momentum' must be a number in [0, 1], got {momentum!r}")
+    checks.positive(op, "eps", eps)
     rm = None if running_mean is None else running_mean.data
     rv = None if running_var is None else running_var.data
     return BatchNorm.apply(x, weight, bias, running_mean=rm, running_var=rv,

@@ -84,3 +84,16 @@ def dim_index(op, name, dim, ndim):
     if not isinstance(dim, int) or not -ndim <= dim < max(ndim, 1):
         raise ValueError(f"{op}: argument '{name}' must be an axis in [{-ndim}, {ndim}), got {dim!r}")
     return dim % max(ndim, 1)
+
+
+def window_output(x_shape, kernel, stride, padding):
+    """(N, C, P, Q) of a window op (conv, pool) on x_shape: P = (H + 2 p - k) // s + 1."""
+    n, c, h, w = x_shape
+    return (n, c) + tuple((size + 2 * p - k) // s + 1
+                          for size, k, s, p in zip((h, w), kernel, stride, padding))
+
+
+def positive(op, name, value):
+    """value must be a real number > 0 (e.g. batch_norm's eps: 0 divides by zero)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{op}: argument '{name}' must be a number > 0, got {value!r}")

@@ -13,7 +13,14 @@ class Conv2d(Function):
         # each input's gradient needs the *other* input only
         self.save_for_backward(x if self.needs_input_grad[1] else None,
                                weight if self.needs_input_grad[0] else None)
-        y = k.conv2d_forward(x, weight, stride, padding)
+        # an empty batch (N = 0) or channel axis sums nothing: zeros, as PyTorch; kernels that
+        # split work by the batch never see a size of 0
+        self.empty = 0 in self.x_shape or 0 in self.w_shape
+        if self.empty:
+            out = checks.window_output(self.x_shape, self.w_shape[2:], stride, padding)
+            y = k.zeros((out[0], self.w_shape[0]) + out[2:], x.dtype)
+        else:
+            y = k.conv2d_forward(x, weight, stride, padding)
         return y if bias is None else k.add(y, k.reshape(bias, (1, -1, 1, 1)))
 
     def backward(self, gy):
@@ -21,9 +28,11 @@ class Conv2d(Function):
         k = self.k
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = k.conv2d_backward_data(gy, weight, self.x_shape, self.stride, self.padding)
+            gx = k.zeros(self.x_shape, gy.dtype) if self.empty else \
+                k.conv2d_backward_data(gy, weight, self.x_shape, self.stride, self.padding)
         if self.needs_input_grad[1]:
-            gw = k.conv2d_backward_weight(gy, x, self.w_shape, self.stride, self.padding)
+            gw = k.zeros(self.w_shape, gy.dtype) if self.empty else \
+                k.conv2d_backward_weight(gy, x, self.w_shape, self.stride, self.padding)
         if self.needs_input_grad[2]:
             gb = k.sum(gy, (0, 2, 3))
         return gx, gw, gb

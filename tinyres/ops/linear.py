@@ -95,6 +95,10 @@ def matmul(a, b):
             f"matmul: inner sizes differ: a {a.shape} has {a2.shape[-1]} columns,"
             f" b {b.shape} has {b2.shape[-2]} rows"
         )
+    batch_a, batch_b = a2.shape[:-2][::-1], b2.shape[:-2][::-1]
+    if any(m != n and 1 not in (m, n) for m, n in zip(batch_a, batch_b)):
+        raise ValueError(f"matmul: the batch axes of a {a.shape} and b {b.shape} do not"
+                         f" broadcast: {a2.shape[:-2]} against {b2.shape[:-2]}")
     out = MatMul.apply(a2, b2)
     shape = out.shape
     if a.ndim == 1:

@@ -6,12 +6,18 @@ from . import checks
 class MaxPool2d(Function):
     def forward(self, x, kernel, stride, padding):
         self.x_shape = tuple(x.shape)
+        if x.size == 0:  # an empty batch or channel axis: an empty output, as PyTorch
+            self.save_for_backward(None)
+            return self.k.zeros(checks.window_output(self.x_shape, kernel, stride, padding),
+                                x.dtype)
         y, argmax = self.k.maxpool2d_forward(x, kernel, stride, padding)
         self.save_for_backward(argmax)
         return y
 
     def backward(self, gy):
         (argmax,) = self.saved
+        if argmax is None:
+            return (self.k.zeros(self.x_shape, gy.dtype),)
         return (self.k.maxpool2d_backward(gy, argmax, self.x_shape),)
 
 
@@ -19,9 +25,14 @@ class AvgPool2d(Function):
     def forward(self, x, kernel, stride, padding, count_include_pad):
         self.x_shape = tuple(x.shape)
         self.args = (kernel, stride, padding, count_include_pad)
+        if x.size == 0:  # an empty batch or channel axis: an empty output, as PyTorch
+            return self.k.zeros(checks.window_output(self.x_shape, kernel, stride, padding),
+                                x.dtype)
         return self.k.avgpool2d_forward(x, *self.args)
 
     def backward(self, gy):
+        if gy.size == 0:
+            return (self.k.zeros(self.x_shape, gy.dtype),)
         return (self.k.avgpool2d_backward(gy, self.x_shape, *self.args),)
 
 

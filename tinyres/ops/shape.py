@@ -99,8 +99,9 @@ def transpose(x, dim0, dim1):
     return Permute.apply(x, dims=tuple(dims))
 
 
-def flatten(x, start_dim=1, end_dim=-1):
-    """Merge axes start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes start_dim..end_dim into one, as torch.flatten: all of them by default,
+    (N, C, H, W) -> (N, C*H*W) with start_dim=1 (what nn.Flatten does)."""
     checks.tensor_arg("flatten", "x", x)
     if x.ndim == 0:
         return reshape(x, (1,))

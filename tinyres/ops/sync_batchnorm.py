@@ -13,6 +13,7 @@ float64, as the cpu batchnorm kernels do, and go over the wire in float64.
 """
 from .. import dtypes
 from ..function import Function
+from . import checks
 from .batchnorm import check_arguments
 
 AXES = (0, 2, 3)  # (N, C, L, 1): every axis but the channel's
@@ -100,6 +101,7 @@ def sync_batch_norm(x, running_mean, running_var, weight, bias, momentum, eps, g
     F.batch_norm with the running statistics)."""
     op = "sync_batch_norm"
     check_arguments(op, x, running_mean, running_var, weight, bias)
+    checks.positive(op, "eps", eps)
     if not hasattr(group, "all_reduce_"):
         raise TypeError(f"{op}: argument 'group' must have all_reduce_(array) (a"
                         f" tinyres.distributed.ProcessGroup), got {type(group).__name__}")

@@ -12,6 +12,9 @@ from .optimizer import Optimizer, check_range
 class Adam(Optimizer):
     """Adam; state per parameter: "step" (int), "exp_avg" and "exp_avg_sq" (parameter-shaped)."""
 
+    STATE_KEYS = ("step", "exp_avg", "exp_avg_sq")
+    COUNTERS = ("step",)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         super().__init__(params, defaults)

@@ -58,6 +58,9 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore what state_dict() saved: exactly its keys, each value of the same kind as
+        ours (a saved state may not set other attributes, or change their types)."""
+        check_state(type(self).__name__, self.state_dict(), state_dict)
         self.__dict__.update(state_dict)
 
 
@@ -148,7 +151,32 @@ class SequentialLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict):
+        check_state("SequentialLR", self.state_dict(), state_dict)
         state = dict(state_dict)
         for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
             scheduler.load_state_dict(saved)
-        super().load_state_dict(state)
+        self.__dict__.update(state)
+
+
+def check_state(name, ours, theirs):
+    """ValueError unless theirs has exactly our keys and each value the kind of ours: the same
+    type (int stays int), lists of the same length, dicts checked the same way."""
+    if not isinstance(theirs, dict) or set(theirs) != set(ours):
+        keys = sorted(theirs) if isinstance(theirs, dict) else type(theirs).__name__
+        raise ValueError(f"{name}.load_state_dict: expected the keys {sorted(ours)}, got {keys}"
+                         " (a state saved by another kind of schedule?)")
+    for key, value in ours.items():
+        _check_kind(f"{name}.load_state_dict: {key!r}", value, theirs[key])
+
+
+def _check_kind(where, ours, theirs):
+    if isinstance(ours, dict):
+        check_state(where, ours, theirs)
+    elif isinstance(ours, (list, tuple)):
+        if not isinstance(theirs, (list, tuple)) or len(theirs) != len(ours):
+            raise ValueError(f"{where} must be a list of {len(ours)} items, got {theirs!r:.60}")
+        for a, b in zip(ours, theirs):
+            _check_kind(where, a, b)
+    elif type(theirs) is not type(ours) and not (
+            type(ours) is float and type(theirs) is int):  # a hand-written 0 for 0.0 is fine
+        raise ValueError(f"{where} must be of type {type(ours).__name__}, got {theirs!r:.60}")

@@ -17,6 +17,9 @@ class Optimizer:
     """Base class: `param_groups` (a list of dicts: "params" plus hyper-parameters) and `state`
     (a dict keyed by id(param), one dict of buffers per parameter that has taken a step)."""
 
+    STATE_KEYS = ()  # subclasses: the buffers a parameter's state holds once it has stepped
+    COUNTERS = ()  # ... of which these are ints (Adam's "step"), the others parameter-shaped
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.param_groups = []
@@ -109,13 +112,32 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter"
                                  f" index listed in the saved param_groups")
             p = by_index[key]
+            self._check_entry(entry, key)
             new_state[id(p)] = {k: _to_device(v, p, f"state[{key}][{k!r}]", name)
                                 for k, v in entry.items()}
+        merged = []
         for group, saved in zip(self.param_groups, saved_groups):
-            merged = {**group, **{k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}}
-            self._check_group(merged)  # may normalise values (betas list -> tuple)
-            group.update({k: v for k, v in merged.items() if k != "params"})
+            merged.append({**group, **{k: copy.deepcopy(v) for k, v in saved.items()
+                                       if k != "params"}})
+            self._check_group(merged[-1])  # may normalise values (betas list -> tuple)
+        for group, values in zip(self.param_groups, merged):  # all checked: now change
+            group.update({k: v for k, v in values.items() if k != "params"})
         self.state = new_state
+
+    def _check_entry(self, entry, key):
+        """A saved parameter state holds exactly STATE_KEYS: counters as ints, the rest arrays."""
+        name = type(self).__name__
+        if not isinstance(entry, dict) or set(entry) != set(self.STATE_KEYS):
+            keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+            raise ValueError(f"{name}.load_state_dict: state[{key}] must hold"
+                             f" {list(self.STATE_KEYS)}, got {keys} (saved by another"
+                             " optimizer?)")
+        for k, v in entry.items():
+            ok = (type(v) is int and v >= 0) if k in self.COUNTERS else isinstance(v, np.ndarray)
+            if not ok:
+                kind = "an int >= 0" if k in self.COUNTERS else "an array"
+                raise ValueError(f"{name}.load_state_dict: state[{key}][{k!r}] must be {kind},"
+                                 f" got {type(v).__name__}")
 
 
 def _as_groups(params, name):
@@ -191,13 +213,21 @@ def _check_layout(state_dict, groups, name):
         raise ValueError(f"{name}.load_state_dict: expected a dict with keys 'state' and"
                          f" 'param_groups', got {keys}")
     saved = state_dict["param_groups"]
-    if len(saved) != len(groups):
-        raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved)} param groups,"
+    if not isinstance(saved, list) or len(saved) != len(groups):
+        count = len(saved) if isinstance(saved, list) else f"a {type(saved).__name__} of"
+        raise ValueError(f"{name}.load_state_dict: the state dict has {count} param groups,"
                          f" this optimizer has {len(groups)}")
+    if not isinstance(state_dict["state"], dict):
+        raise ValueError(f"{name}.load_state_dict: 'state' must be a dict, got"
+                         f" {type(state_dict['state']).__name__}")
     for i, (group, entry) in enumerate(zip(groups, saved)):
         if not isinstance(entry, dict) or not isinstance(entry.get("params"), list):
             raise ValueError(f"{name}.load_state_dict: param group {i} must be a dict with a"
-                             f" 'params' list of indices, got {entry!r}")
+                             f" 'params' list of indices, got {entry!r:.80}")
+        if set(entry) != set(group):
+            raise ValueError(f"{name}.load_state_dict: param group {i} has the settings"
+                             f" {sorted(entry)}, this optimizer {sorted(group)} (saved by"
+                             " another optimizer?)")
         if len(entry["params"]) != len(group["params"]):
             raise ValueError(f"{name}.load_state_dict: param group {i} holds"
                              f" {len(entry['params'])} parameters in the state dict,"

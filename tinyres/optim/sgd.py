@@ -12,6 +12,8 @@ from .optimizer import Optimizer, check_range
 class SGD(Optimizer):
     """Stochastic gradient descent; state per parameter: "momentum_buffer" (when momentum != 0)."""
 
+    STATE_KEYS = ("momentum_buffer",)
+
     def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov)

@@ -24,6 +24,10 @@ class BatchNorm(Function):
         return k.reshape(y, shape)
 
     def backward(self, gy):
+        # xhat = (x - mean) * invstd, y = gamma * xhat + beta; per channel over its N values:
+        #   gbeta = sum(gy),  ggamma = sum(gy * xhat),
+        #   gx = gamma * invstd / N * (N * gy - sum(gy) - xhat * sum(gy * xhat))   (train: mean
+        #   and invstd are functions of x),  gx = gamma * invstd * gy   (eval: constants)
         x, mean, invstd, weight = self.saved
         k = self.k
         g4 = k.reshape(gy, x.shape)

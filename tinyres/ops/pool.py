@@ -11,6 +11,8 @@ class MaxPool2d(Function):
         return y
 
     def backward(self, gy):
+        # y = the max of each window: its gradient goes to the argmax of the window (summed
+        # where windows overlap); every other input of the window gets 0
         (argmax,) = self.saved
         return (self.k.maxpool2d_backward(gy, argmax, self.x_shape),)
 
@@ -22,6 +24,9 @@ class AvgPool2d(Function):
         return self.k.avgpool2d_forward(x, *self.args)
 
     def backward(self, gy):
+        # y = the mean of an R x S window (R * S = k^2 for a square one): each input of the
+        # window gets gy / k^2, summed over the windows it falls in (count_include_pad=False
+        # divides by the unpadded inputs of the window instead)
         return (self.k.avgpool2d_backward(gy, self.x_shape, *self.args),)
 
 

@@ -1,9 +1,10 @@
 """explain_block(): a guided tour of the backward pass through one residual block, as text.
 
 Used by `tinyres explain`. Everything runs in float64 on a tiny input so the numbers can be
-checked by eye: the node-by-node backward walk, the addition handing one gradient to both
-paths, dL/dx = dL/dz (I + dF/dx) checked numerically, and the zero-initialised block that is
-exactly the identity.
+checked by eye: the node-by-node backward walk (with the kernel functions each op ran), the
+addition handing one gradient to both paths, dL/dx = dL/dz (I + dF/dx) checked numerically, the
+zero-initialised block that is exactly the identity, and (identity_paths.py) a chain of
+pre-activation blocks where dL/dx_l = dL/dx_L + branch terms holds from any block to any deeper one.
 """
 import numpy as np
 
@@ -15,6 +16,7 @@ from ..models.resnet import BasicBlock
 from ..nn import init
 from ..random import manual_seed
 from ..tensor import tensor
+from .identity_paths import identity_mapping_section
 from .kernel_trace import describe, record_backward
 
 RULE = "-" * 78
@@ -34,6 +36,8 @@ def explain_block(seed=0, batch=2, channels=2, size=4):
     lines += _backward_walk(block, run)
     lines += _check_split(block, run)
     lines += _zero_init(seed, shape, rng)
+    lines += ["", RULE, "4. Identity mappings: a clean path from any block to any deeper one",
+              RULE] + identity_mapping_section(seed, shape=shape)
     return "\n".join(lines) + "\n"
 
 

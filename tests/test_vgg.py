@@ -1,6 +1,8 @@
 """VGG-16/19 as torchvision builds them (parameter counts, MACs, state_dict layout, the same
 function as a PyTorch twin), dropout (gradient-checked with a fixed mask), and `tinyres summary
 --compare` printing depth, parameters, MACs and activation memory side by side."""
+import os
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,10 @@ import tinyres.functional as F
 from harness import assert_close, check_gradients
 from tinyres import models
 from tinyres.cli import main
-from tinyres.compare import compare_models
+from tinyres.compare import compare_models, format_comparison
+
+TUTORIAL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
+                        "tutorial.md")
 
 # torchvision's documentation, at 224x224: vgg16 138,357,544 parameters and 15.47 GFLOPS
 # (multiply-accumulates), vgg19 143,667,240 and 19.63
@@ -75,6 +80,18 @@ def test_resnet152_is_8x_deeper_than_vgg19_with_fewer_macs(capsys):
     # activations: the sum of every layer's output for one float32 image
     mib = [round(rows[n]["activation_bytes"] / 2**20, 1) for n in rows]
     assert mib == [119.3, 42.9, 253.1]
+    # the tutorial shows this very table, and the figures it draws from it
+    with open(TUTORIAL, encoding="utf-8") as f:
+        tutorial = f.read()
+    for line in format_comparison(list(rows.values())).splitlines():
+        assert line in tutorial, f"the tutorial's comparison table lacks {line!r}"
+    vgg, big = rows["vgg19"], rows["resnet152"]
+    words = " ".join(tutorial.split())
+    assert (f"with {100 * big['macs'] / vgg['macs']:.0f}% of its multiply-accumulates and"
+            f" {100 * big['params'] / vgg['params']:.0f}% of its parameters") in words
+    assert "take twice VGG-19's memory" in words
+    assert f"ResNet-152 has {big['depth'] // vgg['depth']} times VGG-19's depth" in words
+    assert 1.9 < big["activation_bytes"] / vgg["activation_bytes"] < 2.2
     assert main(["summary", "--compare", "resnet34,cifar_resnet20"]) == 0
     out = capsys.readouterr().out
     assert "resnet34" in out and "3x32x32" in out and "21,797,672" in out

@@ -1,6 +1,7 @@
 """Fixtures shared by the tests: `backend` runs a test once per device and cpu kernel set (ids
-cpu, cpu-reference, cuda; cuda skips cleanly where there is no GPU), `torch` gives PyTorch as the reference (required when TINYRES_REQUIRE_TORCH=1,
-as in CI, so that the comparisons cannot silently skip)."""
+cpu, cpu-reference, cuda; cuda skips cleanly where there is no GPU), `torch` gives PyTorch as the
+reference (required when TINYRES_REQUIRE_TORCH=1, as in CI, so that the comparisons cannot
+silently skip)."""
 import os
 import sys
 

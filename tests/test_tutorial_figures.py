@@ -73,6 +73,8 @@ def _claims(fresh):
     share = [b["grad_identity"] / b["grad_input"] for b in rb]
     clean = [b for b in pre["blocks"] if b["shortcut"] == "identity"]
     inner = [layer for layer in zero["layers"] if layer["name"] not in ("conv1", "fc")]
+    first_over_last = plain["layers"][0]["weight_grad"] / plain["layers"][-2]["weight_grad"]
+    loss_no_bn = nobn["cifar_resnet56"]["loss"]
     return [
         ("(0.015 and 0.019)", f"({rb[-1]['grad_input']:.2g} and {pb[-1]['grad_input']:.2g})"),
         ("by 28x over the 27 blocks", f"by {ratio(rb):.0f}x over the {len(rb)} blocks"),
@@ -80,26 +82,27 @@ def _claims(fresh):
         ("by 3,600x in the plain-56", f"by {round(ratio(pb), -2):,.0f}x in the plain-56"),
         ("(67 at block 1)", f"({pb[0]['grad_input']:.0f} at block 1)"),
         ("about 2,000 times that of its last one",
-         f"about {round(plain['layers'][0]['weight_grad'] / plain['layers'][-2]['weight_grad'], -3):,.0f}"
-         " times that of its last one"),
+         f"about {round(first_over_last, -3):,.0f} times that of its last one"),
         ("in 3 of the 27 blocks (layer1.0, layer1.1, layer1.3)",
          f"in {len(branchy)} of the {len(rb)} blocks ({', '.join(branchy[:2])}, "
          f"{', '.join(branchy[2:])})"),
-        ("(0.36 against 0.20)", f"({rb[0]['grad_branch']:.2f} against {rb[0]['grad_identity']:.2f})"),
+        ("(0.36 against 0.20)",
+         f"({rb[0]['grad_branch']:.2f} against {rb[0]['grad_identity']:.2f})"),
         ("it is almost twice", "it is almost twice"
          if 1.7 < rb[0]["grad_branch"] / rb[0]["grad_identity"] < 2 else "not almost twice"),
         ("0.48 of the total's norm at block 1 and 0.90 at block 27",
          f"{share[0]:.2f} of the total's norm at block 1 and {share[-1]:.2f} at block {len(rb)}"),
         ("it is 2.2 times the branch part",
          f"it is {rb[-1]['grad_identity'] / rb[-1]['grad_branch']:.2g} times the branch part"),
-        ("block (0.0025) is a fifth", f"block ({nobn['cifar_plain56']['blocks'][0]['grad_input']:.2g})"
+        ("block (0.0025) is a fifth",
+         f"block ({nobn['cifar_plain56']['blocks'][0]['grad_input']:.2g})"
          f" is a {'fifth' if 0.18 < ratio(nobn['cifar_plain56']['blocks']) < 0.22 else '?'}"),
         ("at its last block (0.012)", f"at its last block"
          f" ({nobn['cifar_plain56']['blocks'][-1]['grad_input']:.2g})"),
         ("(0.0042 against 0.012)", f"({nobn['cifar_plain20']['blocks'][0]['grad_input']:.2g}"
          f" against {nobn['cifar_plain20']['blocks'][-1]['grad_input']:.2g})"),
-        ("in the thousands (4,083)", f"in the {'thousands' if 1e3 <= nobn['cifar_resnet56']['loss'] < 1e4 else '?'}"
-         f" ({nobn['cifar_resnet56']['loss']:,.0f})"),
+        ("in the thousands (4,083)",
+         f"in the {'thousands' if 1e3 <= loss_no_bn < 1e4 else '?'} ({loss_no_bn:,.0f})"),
         ("the branch part is the larger one in every block", "the branch part is the larger one"
          " in every block" if all(b["grad_branch"] > b["grad_identity"]
                                  for b in nobn["cifar_resnet56"]["blocks"]) else "not"),

@@ -123,7 +123,8 @@ def _backward_walk(block, run):
         if recorder is not None:
             lines.append(f"{'':6s}kernels: {describe(recorder.calls)}")
         if recorder is not None and recorder.sums:
-            lines.append(f"{'':6s}autograd summed two gradients of one input: {describe(recorder.sums)}")
+            lines.append(f"{'':6s}autograd summed two gradients of one input:"
+                         f" {describe(recorder.sums)}")
     lines += ["", "Every node is visited once, after all the nodes that use it: x comes last, once",
               "both paths (the branch through conv1 and the shortcut through the Add) have",
               "handed it their share."]

@@ -67,7 +67,8 @@ def identity_mapping_section(seed=0, blocks=4, shape=(2, 2, 4, 4)):
     post = chain_errors(make_chain("post", blocks, shape[1], seed), x, r)
     scale = float(np.abs(r).max())
     return [
-        f"A chain of {blocks} pre-activation blocks (He et al. 2016), x_(i+1) = x_i + F_i(x_i) with",
+        f"A chain of {blocks} pre-activation blocks (He et al. 2016), x_(i+1) = x_i + F_i(x_i)"
+        " with",
         "F_i = conv(relu(bn(conv(relu(bn(.)))))) and nothing after the addition, unrolls to",
         "",
         "    dL/dx_l = dL/dx_L + sum_{i=l..L-1} dL/dx_(i+1) dF_i/dx_i     for every l < L",

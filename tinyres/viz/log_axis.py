@@ -31,11 +31,6 @@ def layout(values):
     return floor / 10 ** 0.5, 10.0 ** high, floor
 
 
-def on_floor(values, floor):
-    """values with every 0 replaced by floor (and non-finite values by nan, left undrawn)."""
-    return [floor if v == 0 else (v if math.isfinite(v) else math.nan) for v in values]
-
-
 def apply(ax, values):
     """Set ax to a log y axis fitted to values; returns the floor (None without zeros)."""
     from matplotlib.ticker import LogLocator, NullFormatter

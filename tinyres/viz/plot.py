@@ -38,6 +38,10 @@ def plot_gradient_flow(flows, path, title=None, parts=True, dpi=100):
                 zeros |= _draw(ax, ys, floor, color, style)
                 note = log_axis.flat_note(ys, f"{what} {label}")
                 notes += [note] if note else []
+                zero_count = sum(1 for v in ys if v == 0)
+                if zero_count:
+                    notes.append(f"exactly 0: {what} {label} at {zero_count} of {len(ys)}"
+                                 " points (triangles on the line marked 0)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, which="major", alpha=0.3)
     left.set(xlabel=f"block (1 = nearest the input)\n{BACKWARD}", ylabel="gradient norm",

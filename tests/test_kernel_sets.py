@@ -104,6 +104,8 @@ def test_the_commands_take_kernels_and_explain_names_the_reference_functions(cap
     assert "numba" not in out and tinyres.current_kernels() == "fast"  # restored afterwards
     assert main(["explain"]) == 0
     assert "Kernel set: fast" in capsys.readouterr().out
+    assert main(["summary", "cifar_resnet20", "--totals", "--kernels", "reference"]) == 0
+    assert "269,722 parameters" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["explain", "--kernels", "slow"])
     assert "invalid choice: 'slow'" in capsys.readouterr().err

@@ -1,8 +1,11 @@
 """The one backend interface: the kernel list, the backend registry and device selection.
 
-Ops call ``self.k.<kernel>(...)`` where ``k`` is the Backend of their inputs. A Backend is a flat,
-explicit table ``name -> callable``, checked against ``KERNELS`` when it is built: a backend that
-misses a kernel or adds an unlisted one fails loudly, and every kernel can be found with grep.
+Ops call ``self.k.<kernel>(...)`` where ``k`` is the Backend of their inputs' device in the
+current kernel set. A Backend is a flat, explicit table ``name -> callable``, checked against
+``KERNELS`` when it is built: a backend that misses a kernel or adds an unlisted one fails loudly,
+and every kernel can be found with grep. The cpu has two tables, chosen with use_kernels():
+'fast' (NumPy reference with Numba / BLAS kernels in place of the hot ones) and 'reference'
+(the NumPy reference alone, kernels/cpu/*.py: what a learner steps into).
 
 Shape letters: N batch, C input channels, K output channels, H x W input, P x Q output,
 R x S kernel window. ``kernel``, ``stride`` and ``padding`` are always (int, int) pairs here;
@@ -159,20 +162,6 @@ def default_device():
     return env
 
 
-def get_backend(device=None, kernels=None):
-    """The Backend for a device in a kernel set (default: the current one, see use_kernels),
-    built on first use. The cuda device has one table, whatever the set."""
-    name = normalize_device(device)
-    kernels = current_kernels() if kernels is None else check_kernels(kernels, "kernels")
-    if name != "cpu":
-        kernels = "fast"
-    backend = _BACKENDS.get((name, kernels))
-    if backend is None:
-        backend = Backend(name, _LOADERS[name](kernels), kernels)
-        _BACKENDS[(name, kernels)] = backend
-    return backend
-
-
 KERNEL_SETS = ("fast", "reference")
 _chosen = None  # the set use_kernels() chose; None: $TINYRES_KERNELS, else 'fast'
 
@@ -216,6 +205,20 @@ class use_kernels:  # noqa: N801 - used like a function, and as a context manage
     def __exit__(self, *exc):
         global _chosen
         _chosen = self.previous
+
+
+def get_backend(device=None, kernels=None):
+    """The Backend for a device in a kernel set (default: the current one, see use_kernels),
+    built on first use. The cuda device has one table, whatever the set."""
+    name = normalize_device(device)
+    kernels = current_kernels() if kernels is None else check_kernels(kernels, "kernels")
+    if name != "cpu":
+        kernels = "fast"
+    backend = _BACKENDS.get((name, kernels))
+    if backend is None:
+        backend = Backend(name, _LOADERS[name](kernels), kernels)
+        _BACKENDS[(name, kernels)] = backend
+    return backend
 
 
 def is_available(device):

@@ -1,6 +1,7 @@
 """The degradation problem (He et al. 2015, Fig. 1 and Fig. 6) on real digits, on a CPU.
 
     python -m benchmarks.degradation              # the full run (see RESULTS-degradation.md)
+    python -m benchmarks.degradation --seeds 0 1 2   # three runs each: mean and min-max bands
     python -m benchmarks.degradation --quick      # a smoke run of a few seconds
     python -m benchmarks.degradation --time       # measure seconds per iteration, predict a run
     python -m benchmarks.degradation --plot-only  # redraw degradation.png from degradation.csv
@@ -12,9 +13,11 @@ degradation problem; the residual nets should not show it. See degradation_train
 train error (mini-batches, smoothed) and the test error are measured.
 
 --jobs 2 (the default) trains in two worker processes of one thread each, one 20-layer and one
-56-layer model per worker: on a 2-core machine that keeps both cores busy without the threads of
-one process waiting on each other. Writes degradation.csv (model, iteration, train_error,
-test_error), degradation.json (recipe, seconds per model, final errors) and degradation.png.
+56-layer model per worker (every seed of them, one after the other): on a 2-core machine that
+keeps both cores busy without the threads of one process waiting on each other. Writes
+degradation.csv (model, seed, iteration, train_error, test_error), degradation.json (recipe,
+seeds, per model and seed the seconds and final errors, and their mean, min and max) and
+degradation.png (the mean over the seeds, with a band from the lowest to the highest).
 """
 import argparse
 import csv
@@ -27,7 +30,8 @@ from .degradation_plot import plot_csv
 from .degradation_recipe import FULL, MODELS, QUICK, predicted_seconds, split_models
 from .degradation_train import time_models, train_model
 
-CSV_FIELDS = ("model", "iteration", "train_error", "test_error")
+CSV_FIELDS = ("model", "seed", "iteration", "train_error", "test_error")
+FINAL = ("train_error", "test_error")
 ONE_THREAD = {name: "1" for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                      "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 
@@ -44,18 +48,29 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
-def train_all(recipe, names, out, part, log=print):
-    """Train names one after the other; write part csv + json into out; returns the summary."""
+def train_all(recipe, names, out, part, seeds=(0,), log=print):
+    """Train names (each with every seed) one after the other; write part csv + json into
+    out; returns the summary {name: {seed: {seconds, train_error, test_error}}}."""
     rows, summary = [], {}
     for name in names:
-        model_rows, seconds = train_model(name, recipe, log)
-        rows += model_rows
-        summary[name] = {"seconds": round(seconds, 1), **{
-            k: model_rows[-1][k] for k in ("train_error", "test_error")}}
-        write_csv(rows, os.path.join(out, f"part-{part}.csv"))  # partial results survive a stop
+        for seed in seeds:
+            model_rows, seconds = train_model(name, recipe.replace(seed=seed), log)
+            rows += [{**row, "seed": seed} for row in model_rows]
+            summary.setdefault(name, {})[str(seed)] = {"seconds": round(seconds, 1), **{
+                k: model_rows[-1][k] for k in FINAL}}
+            write_csv(rows, os.path.join(out, f"part-{part}.csv"))  # partial results survive
     with open(os.path.join(out, f"part-{part}.json"), "w", encoding="utf-8") as f:
         json.dump(summary, f)
     return summary
+
+
+def spread(per_seed):
+    """{seed: {train_error, test_error, ...}} -> per_seed with the mean, min and max of each."""
+    out = {"per_seed": per_seed}
+    for key in FINAL:
+        values = [v[key] for v in per_seed.values()]
+        out[key] = {"mean": sum(values) / len(values), "min": min(values), "max": max(values)}
+    return out
 
 
 def run_workers(args, groups):
@@ -65,6 +80,7 @@ def run_workers(args, groups):
         command = [sys.executable, "-m", "benchmarks.degradation", "--worker", str(part),
                    "--models", ",".join(group), "--out", args.out]
         command += ["--quick"] if args.quick else []
+        command += ["--seeds"] + [str(seed) for seed in args.seeds]
         command += ["--time"] if args.time else []
         for flag, value in (("--iterations", args.iterations), ("--batch-size", args.batch_size)):
             command += [] if value is None else [flag, str(value)]
@@ -85,27 +101,43 @@ def collect(out, groups, names, suffix):
         with open(base + ".json", encoding="utf-8") as f:
             summary.update(json.load(f))
         os.remove(base + ".json")
-    rows.sort(key=lambda row: (names.index(row["model"]), int(row["iteration"])))
+    rows.sort(key=lambda row: (names.index(row["model"]), int(row.get("seed", 0)),
+                               int(row["iteration"])))
     return rows, summary
 
 
 def run(args, recipe, names):
     """The experiment: train (in workers or here), then write csv, json and png."""
     groups = split_models(names, args.jobs)
-    print(f"recipe: {recipe}\nworkers: {groups}\npredicted: about"
-          f" {predicted_seconds(recipe, groups) / 60:.0f} min on an unloaded 2-core CPU")
+    print(f"recipe: {recipe}\nseeds: {args.seeds}\nworkers: {groups}\npredicted: about"
+          f" {len(args.seeds) * predicted_seconds(recipe, groups) / 60:.0f} min on an unloaded"
+          f" 2-core CPU")
     if args.jobs == 1:
-        train_all(recipe, names, args.out, 0)
+        train_all(recipe, names, args.out, 0, args.seeds)
     else:
         run_workers(args, groups)
     rows, summary = collect(args.out, groups if args.jobs > 1 else [names], list(names), "csv")
     write_csv(rows, os.path.join(args.out, "degradation.csv"))
     with open(os.path.join(args.out, "degradation.json"), "w", encoding="utf-8") as f:
-        json.dump({"recipe": recipe.as_dict(), "jobs": args.jobs, "models": summary}, f,
-                  indent=2)
+        json.dump({"recipe": recipe.as_dict(), "seeds": list(args.seeds), "jobs": args.jobs,
+                   "models": {name: spread(summary[name]) for name in names}}, f, indent=2)
     plot_csv(os.path.join(args.out, "degradation.csv"), os.path.join(args.out, "degradation.png"),
-             title=f"mnist5k, batch {recipe.batch_size}, {recipe.iterations} iterations")
+             title=picture_title(recipe.as_dict(), args.seeds))
     print(f"wrote degradation.csv, degradation.json and degradation.png into {args.out}")
+
+
+def picture_title(recipe, seeds):
+    """The picture's title from a recipe dict and the seeds."""
+    title = f"mnist5k, batch {recipe['batch_size']}, {recipe['iterations']} iterations"
+    return title + (f", seeds {' '.join(map(str, seeds))}" if len(seeds) > 1 else "")
+
+
+def replot(out):
+    """--plot-only: redraw degradation.png from degradation.csv, titled from degradation.json."""
+    with open(os.path.join(out, "degradation.json"), encoding="utf-8") as f:
+        summary = json.load(f)
+    plot_csv(os.path.join(out, "degradation.csv"), os.path.join(out, "degradation.png"),
+             title=picture_title(summary["recipe"], summary.get("seeds", [0])))
 
 
 def measure(args, recipe, names):
@@ -128,6 +160,9 @@ def parse(argv=None):
     p.add_argument("--time", action="store_true", help="measure seconds per iteration only")
     p.add_argument("--plot-only", action="store_true", help="redraw the png from the csv")
     p.add_argument("--models", default=",".join(MODELS), help="comma-separated subset")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0],
+                   help="train every model once per seed (default: 0); the picture shows the"
+                        " mean and the min-max band")
     p.add_argument("--iterations", type=int, default=None, help="override the budget")
     p.add_argument("--batch-size", type=int, default=None, help="override the batch size")
     p.add_argument("--jobs", type=int, default=2, choices=(1, 2),
@@ -146,10 +181,9 @@ def main(argv=None):
         with open(os.path.join(args.out, f"part-{args.worker}.json"), "w") as f:
             json.dump(time_models(recipe, names), f)
     elif args.worker is not None:
-        train_all(recipe, names, args.out, args.worker)
+        train_all(recipe, names, args.out, args.worker, args.seeds)
     elif args.plot_only:
-        plot_csv(os.path.join(args.out, "degradation.csv"),
-                 os.path.join(args.out, "degradation.png"))
+        replot(args.out)
     elif args.time:
         measure(args, recipe, names)
     else:

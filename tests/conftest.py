@@ -1,6 +1,7 @@
-"""Fixtures shared by the tests: `backend` runs a test once per device (cuda skips cleanly where
-there is no GPU), `torch` gives PyTorch as the reference (required when TINYRES_REQUIRE_TORCH=1,
-as in CI, so that the comparisons cannot silently skip)."""
+"""Fixtures shared by the tests: `backend` runs a test once per device and cpu kernel set (ids
+cpu, cpu-reference, cuda; cuda skips cleanly where there is no GPU), `torch` gives PyTorch as the
+reference (required when TINYRES_REQUIRE_TORCH=1, as in CI, so that the comparisons cannot
+silently skip)."""
 import os
 import sys
 
@@ -17,13 +18,22 @@ settings.register_profile("tinyres", deadline=None, derandomize=True, max_exampl
 settings.load_profile("tinyres")
 
 CUDA = tinyres.is_available("cuda")
-BACKENDS = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not CUDA, reason="no GPU"))]
+BACKENDS = [pytest.param(("cpu", "fast"), id="cpu"),
+            pytest.param(("cpu", "reference"), id="cpu-reference"),
+            pytest.param(("cuda", "fast"), id="cuda",
+                         marks=pytest.mark.skipif(not CUDA, reason="no GPU"))]
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request):
-    """The device name of each backend: 'cpu', then 'cuda' where it is available."""
-    return request.param
+    """The device name ('cpu' or 'cuda'); the test runs inside use_kernels() of its kernel set:
+    cpu with the fast table, cpu with the NumPy reference table, then cuda where available.
+    A test marked @pytest.mark.fast_kernels_only skips the reference run (too slow there)."""
+    device, kernels = request.param
+    if kernels == "reference" and request.node.get_closest_marker("fast_kernels_only"):
+        pytest.skip("the reference kernels run the op tests; this one is too slow there")
+    with tinyres.use_kernels(kernels):
+        yield device
 
 
 def _import_torch():

@@ -33,3 +33,25 @@ def test_gradflow_options_and_errors(tmp_path, capsys, monkeypatch):
                         "--zero-init-residual"]) == 2
     err = capsys.readouterr().err
     assert "needs matplotlib" in err and "pip install matplotlib" in err
+
+
+def test_log_axes_keep_flat_lines_flat_and_zeros_visible():
+    from tinyres.viz import log_axis
+    flat = [4.322e-3] * 26 + [4.322e-3 * (1 + 4e-16)]
+    assert log_axis.decades(flat) == (-3, -2)  # a whole decade, not a band of rounding noise
+    assert log_axis.layout(flat) == (1e-3, 1e-2, None)
+    assert "is 0.004322 at all 27 points" in log_axis.flat_note(flat, "|dL/dx|")
+    assert log_axis.flat_note([1.0, 2.0], "x") is None
+    bottom, top, floor = log_axis.layout([0.0, 0.1064, 0.2429, 0.0])
+    assert floor == pytest.approx(1e-2) and bottom < floor and top == 1.0
+
+
+def test_gradflow_compares_post_and_pre_activation(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="pictures need: pip install matplotlib")
+    out = tmp_path / "pre.png"
+    assert main(["gradflow", "--models", "cifar_resnet20,cifar_preact_resnet20", "--data",
+                 "random", "--batch-size", "2", "--out", str(out), "--table"]) == 0
+    text = capsys.readouterr().out
+    assert "cifar_preact_resnet20: loss" in text and out.exists()
+    assert main(["gradflow", "--models", "cifar_preact_resnet20", "--no-batchnorm"]) == 2
+    assert "not cifar_preact_resnet20" in capsys.readouterr().err

@@ -128,3 +128,15 @@ def test_cifar_models_run_forward_and_backward_at_32(name):
 @pytest.mark.slow
 def test_cifar_resnet1202_runs_forward_and_backward_at_32():
     _forward_backward("cifar_resnet1202", (2, 3, 32, 32), 10)
+
+
+def test_the_registry_answers_family_input_size_and_options():
+    assert {models.info(n).family for n in models.list_models()} == set(models.FAMILIES)
+    assert models.list_models("vgg") == ["vgg16", "vgg19"]
+    vgg, preact = models.info("vgg19"), models.info("cifar_preact_resnet20")
+    assert (vgg.family, vgg.input_size, vgg.takes("in_channels")) == ("vgg", 224, False)
+    assert (preact.input_size, preact.small_input) == (32, 8)
+    assert preact.takes("in_channels") and not preact.takes("batchnorm")
+    with pytest.raises(ValueError, match="cifar_preact_resnet20 takes no option 'batchnorm';"
+                                         " its options: num_classes, shortcut, in_channels"):
+        models.get("cifar_preact_resnet20", batchnorm=False)

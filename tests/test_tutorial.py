@@ -1,5 +1,7 @@
 """docs/tutorial.md: every ```python block runs, in order, in one namespace, in a scratch folder;
-the pictures it shows exist and stay small."""
+every ```text block of `tinyres explain` output is what explain prints now; the pictures it shows
+exist and stay small. (tests/test_tutorial_figures.py checks the numbers quoted from pictures,
+tests/test_vgg.py the `summary --compare` table.)"""
 import os
 import re
 
@@ -36,3 +38,15 @@ def test_the_tutorial_pictures_exist_and_are_small():
         path = os.path.join(ROOT, "docs", image)
         assert os.path.isfile(path), image
         assert os.path.getsize(path) < 150_000, image
+
+
+def test_every_explain_excerpt_is_what_explain_prints():
+    from tinyres.viz.explain import explain_block
+    with open(TUTORIAL, encoding="utf-8") as f:
+        excerpts = re.findall(r"^```text\n(.*?)^```$", f.read(), flags=re.M | re.S)
+    out = explain_block().splitlines()
+    explained = [e for e in excerpts if not e.startswith("model ")]  # the compare table
+    assert len(explained) == len(excerpts) - 1 >= 3
+    for excerpt in explained:
+        for line in excerpt.splitlines():
+            assert line in out, f"tinyres explain no longer prints {line!r}"

@@ -9,6 +9,7 @@
 """
 from . import functional, io, models, nn  # noqa: F401
 from .backend import available_devices, default_device, get_backend, is_available  # noqa: F401
+from .backend import current_kernels, use_kernels  # noqa: F401
 from .dtypes import bool_, float32, float64, int32, int64, uint8  # noqa: F401
 from .function import Function, GraphFreedError  # noqa: F401
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401

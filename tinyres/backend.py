@@ -1,8 +1,11 @@
 """The one backend interface: the kernel list, the backend registry and device selection.
 
-Ops call ``self.k.<kernel>(...)`` where ``k`` is the Backend of their inputs. A Backend is a flat,
-explicit table ``name -> callable``, checked against ``KERNELS`` when it is built: a backend that
-misses a kernel or adds an unlisted one fails loudly, and every kernel can be found with grep.
+Ops call ``self.k.<kernel>(...)`` where ``k`` is the Backend of their inputs' device in the
+current kernel set. A Backend is a flat, explicit table ``name -> callable``, checked against
+``KERNELS`` when it is built: a backend that misses a kernel or adds an unlisted one fails loudly,
+and every kernel can be found with grep. The cpu has two tables, chosen with use_kernels():
+'fast' (NumPy reference with Numba / BLAS kernels in place of the hot ones) and 'reference'
+(the NumPy reference alone, kernels/cpu/*.py: what a learner steps into).
 
 Shape letters: N batch, C input channels, K output channels, H x W input, P x Q output,
 R x S kernel window. ``kernel``, ``stride`` and ``padding`` are always (int, int) pairs here;
@@ -101,9 +104,11 @@ class DeviceUnavailableError(RuntimeError):
 
 
 class Backend:
-    """One device's kernels: ``backend.conv2d_forward(...)`` etc., exactly the names in KERNELS."""
+    """One device's kernels in one kernel set: ``backend.conv2d_forward(...)`` etc., exactly the
+    names in KERNELS. ``name`` is the device ('cpu', 'cuda'), ``kernels`` the set ('fast',
+    'reference')."""
 
-    def __init__(self, name, table):
+    def __init__(self, name, table, kernels="fast"):
         missing = sorted(set(KERNELS) - set(table))
         extra = sorted(set(table) - set(KERNELS))
         if missing or extra:
@@ -112,25 +117,26 @@ class Backend:
                 f" missing {missing}, unlisted {extra}"
             )
         self.name = name
+        self.kernels = kernels
         self.table = dict(table)
         self.__dict__.update(table)  # plain attribute lookup on the hot path
 
     def __repr__(self):
-        return f"Backend({self.name!r}, {len(self.table)} kernels)"
+        return f"Backend({self.name!r}, {self.kernels!r}, {len(self.table)} kernels)"
 
 
-def _load_cpu():
-    from tinyres.kernels.cpu import TABLE
-    return TABLE
+def _load_cpu(kernels):
+    from tinyres.kernels import cpu
+    return cpu.REFERENCE if kernels == "reference" else cpu.TABLE
 
 
-def _load_cuda():
+def _load_cuda(kernels):
     from tinyres.kernels.cuda import load_table
     return load_table()  # raises DeviceUnavailableError saying what is missing
 
 
 _LOADERS = {"cpu": _load_cpu, "cuda": _load_cuda}
-_BACKENDS = {}
+_BACKENDS = {}  # (device, kernel set) -> Backend
 DEVICES = tuple(_LOADERS)
 
 
@@ -156,13 +162,62 @@ def default_device():
     return env
 
 
-def get_backend(device=None):
-    """The Backend for a device, built on first use."""
+KERNEL_SETS = ("fast", "reference")
+_chosen = None  # the set use_kernels() chose; None: $TINYRES_KERNELS, else 'fast'
+
+
+def check_kernels(kernels, what="kernels"):
+    """kernels if it names a kernel set, else a ValueError naming `what`."""
+    if kernels not in KERNEL_SETS:
+        raise ValueError(f"{what} must be one of {KERNEL_SETS}, got {kernels!r}")
+    return kernels
+
+
+def current_kernels():
+    """The kernel set ops run with now: use_kernels()'s choice, else $TINYRES_KERNELS, else
+    'fast'."""
+    if _chosen is not None:
+        return _chosen
+    return check_kernels(os.environ.get("TINYRES_KERNELS", "fast"), "TINYRES_KERNELS")
+
+
+class use_kernels:  # noqa: N801 - used like a function, and as a context manager
+    """Run every op from now on with a kernel set: 'fast' (Numba / BLAS, the default) or
+    'reference' (one short NumPy function per kernel, kernels/cpu/*.py). Process-wide.
+
+        tinyres.use_kernels("reference")             # from here on
+        with tinyres.use_kernels("reference"): ...   # inside the block only
+
+    An op runs with the set that is current when it is called, and its backward with the same
+    kernels (the Function keeps its Backend). Tensors made before a switch stay valid: on the
+    cpu both sets hold plain numpy arrays, so mixing them is harmless. The cuda device has one
+    table (CuPy) whatever the set.
+    """
+
+    def __init__(self, kernels):
+        global _chosen
+        check_kernels(kernels, "use_kernels: argument 'kernels'")
+        self.previous, _chosen = _chosen, kernels
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global _chosen
+        _chosen = self.previous
+
+
+def get_backend(device=None, kernels=None):
+    """The Backend for a device in a kernel set (default: the current one, see use_kernels),
+    built on first use. The cuda device has one table, whatever the set."""
     name = normalize_device(device)
-    backend = _BACKENDS.get(name)
+    kernels = current_kernels() if kernels is None else check_kernels(kernels, "kernels")
+    if name != "cpu":
+        kernels = "fast"
+    backend = _BACKENDS.get((name, kernels))
     if backend is None:
-        backend = Backend(name, _LOADERS[name]())
-        _BACKENDS[name] = backend
+        backend = Backend(name, _LOADERS[name](kernels), kernels)
+        _BACKENDS[(name, kernels)] = backend
     return backend
 
 

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from .commands import COMMANDS
+from .commands import COMMANDS, kernels_option
 from .commands.errors import USER_ERRORS, describe
 
 
@@ -22,6 +22,8 @@ def build_parser():
     for command in COMMANDS:
         p = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         command.add_arguments(p)
+        if command.NAME in kernels_option.COMMANDS:
+            kernels_option.add_argument(p)
         p.set_defaults(run=command.run)
     return parser
 
@@ -30,7 +32,8 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code = args.run(args) or 0
+        with kernels_option.apply(args):
+            code = args.run(args) or 0
         sys.stdout.flush()
         return code
     except BrokenPipeError:

@@ -12,6 +12,7 @@ An op whose backward is itself differentiable (for second derivatives) sets
 same formula with Tensor ops, which backward(create_graph=True) runs so that it is recorded.
 """
 from . import grad_mode
+from .backend import get_backend
 
 
 class GraphFreedError(RuntimeError):
@@ -23,7 +24,7 @@ class Function:
     autograd Nodes, None for an absent input)."""
 
     def __init__(self, backend, needs_input_grad):
-        self.k = backend
+        self.k = backend  # the kernel set current at forward; backward uses the same
         self.needs_input_grad = needs_input_grad  # one bool per tensor input
         self.parents = ()
         self.output_backend = backend  # a device move sets another
@@ -117,7 +118,8 @@ def double_backward_ops():
 
 
 def _common_backend(op, tensors):
-    """The one Backend of all inputs; mixed devices or dtypes are the caller's bug."""
+    """The Backend of the inputs' one device in the current kernel set (use_kernels); mixed
+    devices or dtypes are the caller's bug."""
     first = tensors[0]
     for t in tensors[1:]:
         if t.device != first.device:
@@ -130,4 +132,4 @@ def _common_backend(op, tensors):
                 f"{op}: all tensors must have one dtype, got {first.dtype} and {t.dtype};"
                 " convert with .to(dtype)"
             )
-    return first._backend
+    return get_backend(first.device)

@@ -2,6 +2,7 @@
 as F``)."""
 from .ops.batchnorm import batch_norm
 from .ops.conv import conv2d
+from .ops.dropout import dropout
 from .ops.elementwise import add, relu
 from .ops.linear import linear, matmul
 from .ops.loss import cross_entropy, log_softmax
@@ -10,6 +11,6 @@ from .ops.shape import flatten, pad, permute, reshape, transpose
 
 __all__ = [
     "adaptive_avg_pool2d", "add", "avg_pool2d", "batch_norm", "conv2d", "cross_entropy",
-    "flatten", "linear", "log_softmax", "matmul", "max_pool2d", "pad", "permute", "relu",
+    "dropout", "flatten", "linear", "log_softmax", "matmul", "max_pool2d", "pad", "permute", "relu",
     "reshape", "transpose",
 ]

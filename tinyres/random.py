@@ -26,3 +26,9 @@ def get_state():
 def set_state(state):
     """Restore a snapshot taken by get_state()."""
     _generator.bit_generator.state = state
+
+
+def keep_mask(shape, p):
+    """A float64 array of shape holding 1 with probability 1 - p and 0 with probability p
+    (dropout's mask), drawn from tinyres's generator."""
+    return (_generator.random(shape) >= p).astype(np.float64)

@@ -4,10 +4,20 @@ It runs one forward pass (eval mode, no graph, zeros in) and records every leaf 
 with a forward hook. Multiply-accumulates are counted as torchvision's published figures count
 them: convolutions K*C*R*S*P*Q and linear layers in*out per image; normalisation, activations,
 pooling and additions do no multiply-accumulates.
+
+Two more totals for comparing architectures (compare.py): depth, the number of conv and linear
+layers on the path from input to output (a projection shortcut is beside that path, not on it:
+the convention of "ResNet-34" and "VGG-19"), and activation memory, the bytes of every leaf
+module's output for the input given (the activations a training step keeps for backward are of
+that order: tinyres keeps most of them; an in-place ReLU in another engine saves a few).
 """
 from .grad_mode import no_grad
 from .nn import Conv2d, Linear
 from .tensor import zeros
+
+
+WEIGHT_LAYERS = ("Conv2d", "Linear")
+SHORTCUT = "downsample"  # the module name of a block's projection shortcut
 
 
 class Summary:
@@ -17,6 +27,9 @@ class Summary:
         self.model_name, self.input_shape, self.rows = model_name, input_shape, rows
         self.total_params, self.trainable_params = total_params, trainable_params
         self.total_macs = sum(row["macs"] for row in rows)
+        self.depth = sum(1 for row in rows if row["type"] in WEIGHT_LAYERS
+                         and SHORTCUT not in row["name"].split("."))
+        self.activation_bytes = sum(row["output_bytes"] for row in rows)
 
     def __str__(self):
         widths = (38, 16, 20, 12, 16)
@@ -30,7 +43,9 @@ class Summary:
             lines.append(_row(cells, widths))
         lines += [rule, f"total params: {self.total_params:,}"
                         f" (trainable {self.trainable_params:,})",
-                  f"total MACs: {self.total_macs:,} ({self.total_macs / 1e9:.3f} G)"]
+                  f"total MACs: {self.total_macs:,} ({self.total_macs / 1e9:.3f} G)",
+                  f"depth: {self.depth} conv/linear layers; layer outputs:"
+                  f" {self.activation_bytes / 2**20:.1f} MiB"]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -89,5 +104,6 @@ def _recorder(name, module, rows):
     def record(mod, args, output):
         own = sum(p.numel() for p in mod._parameters.values() if p is not None)
         rows.append({"name": name, "type": type(mod).__name__, "output_shape": output.shape,
-                     "params": own, "macs": layer_macs(mod, output.shape)})
+                     "params": own, "macs": layer_macs(mod, output.shape),
+                     "output_bytes": output.numel() * output.dtype.itemsize})
     return record

@@ -2,14 +2,12 @@
 from .. import data, models
 from .usage import UsageError
 
-CIFAR_PREFIX = "cifar_"
-
 
 def build_model(name, info):
     """The model called `name`, sized for the dataset described by `info` (DatasetInfo)."""
     if name not in models.list_models():
         raise UsageError(f"unknown model {name!r}; see `tinyres models`")
-    if name.startswith(CIFAR_PREFIX):
+    if models.info(name).takes("in_channels"):  # the CIFAR families
         return models.get(name, num_classes=info.num_classes, in_channels=info.channels)
     if info.channels != 3:
         raise UsageError(f"{name} takes 3-channel images but {info.name} has {info.channels}"

@@ -2,6 +2,7 @@
 
     tinyres gradflow --models cifar_resnet56,cifar_plain56 --out gradflow.png
     tinyres gradflow --models cifar_resnet56,cifar_plain56 --no-batchnorm --out nobn.png
+    tinyres gradflow --models cifar_resnet56,cifar_preact_resnet56 --out preact.png
 
 Each model is freshly initialised (seed), takes one batch of real data, and one backward pass
 of the cross-entropy loss is probed (tinyres.viz.gradient_flow).
@@ -60,18 +61,21 @@ def load_batch(args):
 def build(name, info, args):
     """A freshly initialised model with the requested batchnorm / zero-init options."""
     manual_seed(args.seed)
-    if not name.startswith("cifar_"):
+    model = models.info(name)
+    if not model.takes("in_channels"):
         return build_model(name, info)
-    kwargs = {"num_classes": info.num_classes, "in_channels": info.channels,
-              "batchnorm": not args.no_batchnorm}
-    if args.zero_init_residual and name.startswith("cifar_resnet"):
+    kwargs = {"num_classes": info.num_classes, "in_channels": info.channels}
+    if model.takes("batchnorm"):
+        kwargs["batchnorm"] = not args.no_batchnorm
+    if args.zero_init_residual and model.takes("zero_init_residual"):
         kwargs["zero_init_residual"] = True
     return models.get(name, **kwargs)
 
 
 def label(name, args):
+    zero_init = args.zero_init_residual and models.info(name).takes("zero_init_residual")
     return name + (" (no BN)" if args.no_batchnorm else "") + (
-        " (zero-init)" if args.zero_init_residual and "resnet" in name else "")
+        " (zero-init)" if zero_init and "resnet" in name else "")
 
 
 def run(args):
@@ -79,9 +83,10 @@ def run(args):
     unknown = [n for n in names if n not in models.list_models()]
     if not names or unknown:
         raise UsageError(f"--models must name models from `tinyres models`, got {args.models!r}")
-    not_cifar = [n for n in names if not n.startswith("cifar_")]
-    if args.no_batchnorm and not_cifar:
-        raise UsageError(f"--no-batchnorm applies to the CIFAR models, not {', '.join(not_cifar)}")
+    with_bn = [n for n in names if not models.info(n).takes("batchnorm")]
+    if args.no_batchnorm and with_bn:
+        raise UsageError(f"--no-batchnorm applies to the CIFAR models with a batchnorm option"
+                         f" (cifar_resnet*, cifar_plain*), not {', '.join(with_bn)}")
     if args.batch_size < 2:
         raise UsageError("--batch-size must be >= 2: train-mode batch norm needs two samples")
     x, y, info = load_batch(args)

@@ -17,7 +17,8 @@ def add_arguments(parser):
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="FILE.dot (text), or FILE.svg / .png / .pdf (drawn with Graphviz)")
     parser.add_argument("--input-size", type=int, default=None,
-                        help="image height = width (default: 8 for CIFAR models, 32 otherwise)")
+                        help="image height = width (default: the smallest the model takes: 8 for"
+                             " CIFAR models, 32 for ImageNet ResNets, 224 for VGG)")
     parser.add_argument("--channels", type=int, default=3, help="input channels (default: 3)")
     parser.add_argument("--seed", type=int, default=0)
 
@@ -29,13 +30,14 @@ def run(args):
     if extension not in ("dot",) + FORMATS:
         raise UsageError(f"--out must end in .dot, .svg, .png or .pdf, got {args.out!r}")
     manual_seed(args.seed)
-    cifar = args.model.startswith("cifar")
+    info = models.info(args.model)
+    cifar = info.takes("in_channels")
     kwargs = {"in_channels": args.channels} if cifar else {}
     if not cifar and args.channels != 3:
         raise UsageError(f"{args.model} takes 3-channel images; --channels applies to CIFAR"
                          " models")
     model = models.get(args.model, **kwargs)
-    size = args.input_size or (8 if cifar else 32)
+    size = args.input_size or info.small_input
     out = model(randn(2, args.channels, size, size))  # two images: train-mode BN needs a batch
     dot = to_dot(out, module=model, title=f"{args.model}: autograd graph of the forward pass")
     if extension == "dot":

@@ -28,6 +28,10 @@ class BatchNorm(Function):
         return k.reshape(y, shape)
 
     def backward(self, gy):
+        # xhat = (x - mean) * invstd, y = gamma * xhat + beta; per channel over its N values:
+        #   gbeta = sum(gy),  ggamma = sum(gy * xhat),
+        #   gx = gamma * invstd / N * (N * gy - sum(gy) - xhat * sum(gy * xhat))   (train: mean
+        #   and invstd are functions of x),  gx = gamma * invstd * gy   (eval: constants)
         k = self.k
         needs = self.needs_input_grad
         if self.empty:  # nothing was normalised: every gradient is zero

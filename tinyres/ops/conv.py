@@ -24,6 +24,9 @@ class Conv2d(Function):
         return y if bias is None else k.add(y, k.reshape(bias, (1, -1, 1, 1)))
 
     def backward(self, gy):
+        # per image, with cols = im2col(x) (C*R*S, P*Q) and W2 = weight as (K, C*R*S):
+        #   y[n] = W2 @ cols[n]  =>  gx[n] = col2im(W2^T @ gy[n]),  gW = sum_n gy[n] @ cols[n]^T,
+        #   gb = gy summed over (N, P, Q). col2im adds up the windows that overlap.
         x, weight = self.saved
         k = self.k
         gx = gw = gb = None

@@ -49,6 +49,8 @@ class Add(_Binary):
         return self.k.add(a, b)
 
     def backward(self, g):
+        # y = a + b: dy/da = dy/db = I, so both inputs get g unchanged (a residual add's two
+        # paths each receive the whole gradient); a broadcast input sums g over its axes
         return self.reduce((g, g))
 
     def tensor_backward(self, g):
@@ -147,6 +149,7 @@ class ReLU(Function):
         return y
 
     def backward(self, g):
+        # y = max(x, 0): dy/dx = 1 where x > 0 (i.e. y > 0), else 0 (0 at x = 0, as PyTorch)
         (y,) = self.saved
         return (self.k.relu_backward(g, y),)
 

@@ -23,6 +23,7 @@ class MatMul(Function):
         return self.k.matmul(a, b)
 
     def backward(self, g):
+        # C = A @ B  =>  gA = g @ B^T,  gB = A^T @ g  (summed back over broadcast batch axes)
         a, b = self.saved
         k = self.k
         ga = gb = None
@@ -56,6 +57,8 @@ class Linear(Function):
         return y if bias is None else k.add(y, bias)
 
     def backward(self, g):
+        # y = x @ W^T + b  =>  gx = g @ W,  gW = g^T @ x (the batch rows summed by the product),
+        # gb = g summed over the rows
         x, weight = self.saved
         k = self.k
         gx = gw = gb = None

@@ -11,6 +11,8 @@ class LogSoftmax(Function):
         return y
 
     def backward(self, gy):
+        # y = x - logsumexp(x) along the axis, so dy_i/dx_j = [i = j] - softmax(x)_j:
+        #   gx = gy - softmax(x) * sum(gy) = gy - exp(y) * sum(gy)
         (y,) = self.saved
         return (self.k.log_softmax_backward(gy, y, self.axis),)
 
@@ -24,6 +26,8 @@ class CrossEntropy(Function):
         return loss
 
     def backward(self, gloss):
+        # loss = -(1/N) sum_n log softmax(z_n)[t_n]  =>  dloss/dz = (softmax(z) - onehot(t)) / N,
+        # times the incoming gloss (a scalar)
         log_probs, target = self.saved
         return (self.k.cross_entropy_backward(gloss, log_probs, target),)
 

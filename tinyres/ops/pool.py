@@ -15,6 +15,8 @@ class MaxPool2d(Function):
         return y
 
     def backward(self, gy):
+        # y = the max of each window: its gradient goes to the argmax of the window (summed
+        # where windows overlap); every other input of the window gets 0
         (argmax,) = self.saved
         if argmax is None:
             return (self.k.zeros(self.x_shape, gy.dtype),)
@@ -31,6 +33,9 @@ class AvgPool2d(Function):
         return self.k.avgpool2d_forward(x, *self.args)
 
     def backward(self, gy):
+        # y = the mean of an R x S window (R * S = k^2 for a square one): each input of the
+        # window gets gy / k^2, summed over the windows it falls in (count_include_pad=False
+        # divides by the unpadded inputs of the window instead)
         if gy.size == 0:
             return (self.k.zeros(self.x_shape, gy.dtype),)
         return (self.k.avgpool2d_backward(gy, self.x_shape, *self.args),)

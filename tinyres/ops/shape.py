@@ -12,6 +12,8 @@ class Reshape(Function):
         return self.k.reshape(x, shape)
 
     def backward(self, g):
+        # reshape (and flatten, which is a reshape) moves no value: each element's gradient
+        # is g's element at the same place in memory order, so g is reshaped back
         return (self.k.reshape(g, self.in_shape),)
 
     def tensor_backward(self, g):

@@ -6,6 +6,7 @@
 
 The update runs in the backend kernel `adam_step_`, so it runs wherever the parameter lives.
 """
+from ..backend import get_backend
 from .optimizer import Optimizer, check_range
 
 
@@ -30,7 +31,7 @@ class Adam(Optimizer):
         group["betas"] = tuple(betas)
 
     def _update(self, param, grad, state, group):
-        k = param._backend
+        k = get_backend(param.device)  # the current kernel set, like the ops
         if not state:
             state["step"] = 0
             state["exp_avg"] = k.zeros(param.shape, param.dtype)

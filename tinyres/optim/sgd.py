@@ -6,6 +6,7 @@
 
 The update runs in the backend kernel `sgd_step_`, so it runs wherever the parameter lives.
 """
+from ..backend import get_backend
 from .optimizer import Optimizer, check_range
 
 
@@ -31,7 +32,7 @@ class SGD(Optimizer):
             )
 
     def _update(self, param, grad, state, group):
-        k = param._backend
+        k = get_backend(param.device)  # the current kernel set, like the ops
         buf, first = None, False
         if group["momentum"] != 0:
             buf = state.get("momentum_buffer")

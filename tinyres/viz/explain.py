@@ -1,19 +1,23 @@
 """explain_block(): a guided tour of the backward pass through one residual block, as text.
 
 Used by `tinyres explain`. Everything runs in float64 on a tiny input so the numbers can be
-checked by eye: the node-by-node backward walk, the addition handing one gradient to both
-paths, dL/dx = dL/dz (I + dF/dx) checked numerically, and the zero-initialised block that is
-exactly the identity.
+checked by eye: the node-by-node backward walk (with the kernel functions each op ran), the
+addition handing one gradient to both paths, dL/dx = dL/dz (I + dF/dx) checked numerically, the
+zero-initialised block that is exactly the identity, and (identity_paths.py) a chain of
+pre-activation blocks where dL/dx_l = dL/dx_L + branch terms holds from any block to any deeper one.
 """
 import numpy as np
 
 from .. import functional as F
+from ..backend import current_kernels
 from ..autograd import tensor_id, topological_order
 from ..hooks import HookHandle
 from ..models.resnet import BasicBlock
 from ..nn import init
 from ..random import manual_seed
 from ..tensor import tensor
+from .identity_paths import identity_mapping_section
+from .kernel_trace import describe, record_backward
 
 RULE = "-" * 78
 
@@ -32,6 +36,8 @@ def explain_block(seed=0, batch=2, channels=2, size=4):
     lines += _backward_walk(block, run)
     lines += _check_split(block, run)
     lines += _zero_init(seed, shape, rng)
+    lines += ["", RULE, "4. Identity mappings: a clean path from any block to any deeper one",
+              RULE] + identity_mapping_section(seed, shape=shape)
     return "\n".join(lines) + "\n"
 
 
@@ -53,6 +59,9 @@ def _introduction(shape):
         "    dL/dx = dL/dz * I  +  dL/dz * dF/dx  =  dL/dz (I + dF/dx)",
         "",
         "The identity term carries dL/dz to x untouched, however small dF/dx is.",
+        "",
+        f"Kernel set: {current_kernels()} ('reference' runs every op through one short NumPy",
+        "function of kernels/cpu/: tinyres explain --kernels reference).",
     ]
 
 
@@ -71,6 +80,7 @@ def _forward(block, x, r):
         handle.remove()
     names.update({id(f): "f = F(x) = bn2(...)", id(z): "z = f + x", id(y): "y = relu(z)",
                   id(yr): "y * r", id(loss): "L"})
+    outputs.append(yr)  # kept alive, so that the walk can name it
     for name, p in block.named_parameters():
         names[id(p)] = name
     for t in (f, z, y):
@@ -90,6 +100,7 @@ def _backward_walk(block, run):
     """Hook every node, run backward, list the nodes in the order backward reached them."""
     visits, names = [], run["names"]
     order = topological_order(run["loss"])
+    recorders = record_backward(order)
     handles = []
     for node in order:
         node.hooks.append(_visit(visits, node))
@@ -99,7 +110,8 @@ def _backward_walk(block, run):
         handle.remove()
     lines = ["", RULE, "1. The backward walk, in the order autograd visits the nodes",
              "   (reverse topological order: a node comes after every node computed from it)",
-             "   ('conv1(.)' is the output of conv1; |grad| is the L2 norm of dL/d(node))",
+             "   ('conv1(.)' is the output of conv1; |grad| is the L2 norm of dL/d(node);",
+             "   under each op, the kernel functions its backward called: step into them)",
              RULE, f"{'step':>4s}  {'node':24s} {'made by':12s} {'grad shape':>16s}"
                    f" {'|grad|':>10s}"]
     for step, (t, grad) in enumerate(visits, 1):
@@ -107,6 +119,12 @@ def _backward_walk(block, run):
             "input" if t.grad_fn is None else t.grad_fn.name)
         lines.append(f"{step:4d}  {names.get(tensor_id(t), '?'):24s} {made_by:12s}"
                      f" {str(grad.shape):>16s} {_norm(grad):10.4f}{_note(t, run)}")
+        recorder = recorders.get(id(t))
+        if recorder is not None:
+            lines.append(f"{'':6s}kernels: {describe(recorder.calls)}")
+        if recorder is not None and recorder.sums:
+            lines.append(f"{'':6s}autograd summed two gradients of one input:"
+                         f" {describe(recorder.sums)}")
     lines += ["", "Every node is visited once, after all the nodes that use it: x comes last, once",
               "both paths (the branch through conv1 and the shortcut through the Add) have",
               "handed it their share."]

@@ -14,7 +14,10 @@ own; retain_grad() keeps the gradient of each. Leaving the context restores the 
 import contextlib
 from dataclasses import dataclass, field
 
+from ..models.preact import PreActBlock
 from ..models.resnet import BasicBlock
+
+BLOCKS = (BasicBlock, PreActBlock)  # their Bottlenecks are subclasses
 from ..ops.identity import identity
 
 
@@ -36,8 +39,9 @@ class BlockProbe:
 
 
 def residual_blocks(model):
-    """(name, block) for every BasicBlock or Bottleneck of model, in definition order."""
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, BasicBlock)]
+    """(name, block) for every residual block of model (post- or pre-activation, basic or
+    bottleneck), in definition order."""
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, BLOCKS)]
 
 
 def _retained(tensor):

@@ -1,0 +1,183 @@
+"""Pre-activation ResNets (He, Zhang, Ren, Sun, "Identity Mappings in Deep Residual Networks",
+ECCV 2016): BN and ReLU move from after the addition into the start of the branch,
+
+    post-activation (2015):  x_{l+1} = relu(x_l + F(x_l)),   F = bn(conv(relu(bn(conv(.)))))
+    pre-activation  (2016):  x_{l+1} = x_l + F(x_l),         F = conv(relu(bn(conv(relu(bn(.))))))
+
+so nothing stands on the identity path: x_L = x_l + sum_{i=l}^{L-1} F_i(x_i) for any l < L, and
+dL/dx_l = dL/dx_L + sum_i (dL/dx_{i+1}) dF_i/dx_i: the gradient of the top reaches every block
+unchanged, plus branch terms. One BN + ReLU after the last block feeds the pooling.
+
+Where the shape changes, the shortcut h(x) is option A (subsample + zero channels, no
+parameters; the CIFAR default as in the 2015 CIFAR nets) or a 1x1 projection without BN, as in
+He et al.'s code. Our projection sees the block's input x itself (their code projects
+relu(bn1(x))): every block is then exactly y = F(x) + h(x), which is what the probes of
+tinyres.viz split; the parameter count is the same. The stem (a 3x3 conv on CIFAR; 7x7 conv and
+max-pool on ImageNet) has no BN-ReLU of its own: the first block's bn1 + ReLU follow it.
+"""
+from .. import functional as F
+from .. import nn
+from .cifar import PadShortcut
+from .resnet import conv1x1, conv3x3, init_resnet
+
+
+class PreActBlock(nn.Module):
+    """y = x + conv2(relu(bn2(conv1(relu(bn1(x)))))), nothing after the addition;
+    (N, inplanes, H, W) -> (N, planes, H/stride, W/stride)."""
+
+    expansion = 1
+    residual = True
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(inplanes)
+        self.conv1 = conv3x3(inplanes, planes, stride)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = conv3x3(planes, planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+        self.stride = stride
+
+    def branch(self, x):
+        """The residual function F(x), starting with its own BN and ReLU."""
+        out = self.conv1(self.relu(self.bn1(x)))
+        return self.conv2(self.relu(self.bn2(out)))
+
+    def shortcut(self, x):
+        """The identity, or option A's padding / a 1x1 projection where the shape changes."""
+        return x if self.downsample is None else self.downsample(x)
+
+    def forward(self, x):
+        return F.add(self.branch(x), self.shortcut(x))  # the clean identity path
+
+
+class PreActBottleneck(PreActBlock):
+    """BN-ReLU-1x1 reduce, BN-ReLU-3x3 (carrying the stride), BN-ReLU-1x1 expand by 4:
+    (N, inplanes, H, W) -> (N, 4 * planes, H/stride, W/stride)."""
+
+    expansion = 4
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None):
+        nn.Module.__init__(self)
+        self.bn1 = nn.BatchNorm2d(inplanes)
+        self.conv1 = conv1x1(inplanes, planes)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = conv3x3(planes, planes, stride)
+        self.bn3 = nn.BatchNorm2d(planes)
+        self.conv3 = conv1x1(planes, planes * self.expansion)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+        self.stride = stride
+
+    def branch(self, x):
+        out = self.conv1(self.relu(self.bn1(x)))
+        out = self.conv2(self.relu(self.bn2(out)))
+        return self.conv3(self.relu(self.bn3(out)))
+
+
+class _PreActNet(nn.Module):
+    """What both families share: stages of pre-activation blocks, then BN, ReLU, pooling and
+    the classifier."""
+
+    def _make_layer(self, block, planes, blocks, stride):
+        out = planes * block.expansion
+        layers = []
+        for i in range(blocks):
+            s = stride if i == 0 else 1
+            layers.append(block(self.inplanes, planes, s, self._shortcut(out, s)))
+            self.inplanes = out
+        return nn.Sequential(*layers)
+
+    def _shortcut(self, out, stride):
+        if stride == 1 and self.inplanes == out:
+            return None
+        if self.shortcut_option == "A":
+            return PadShortcut((out - self.inplanes) // 2)
+        return conv1x1(self.inplanes, out, stride)
+
+    def head(self, x):
+        """The final BN + ReLU (the last block's output is not activated), pooling, logits."""
+        x = self.relu(self.bn(x))
+        return self.fc(F.flatten(self.avgpool(x), 1))
+
+
+class CifarPreActResNet(_PreActNet):
+    """(N, in_channels, H, W) -> (N, num_classes): 3x3 conv with 16 filters, three stages at
+    16/32/64 (x4 with bottlenecks) channels, BN, ReLU, global pooling, linear.
+    Depth 6n + 2 with basic blocks, 9n + 2 with bottlenecks (164: n = 18)."""
+
+    def __init__(self, depth, num_classes=10, shortcut="A", bottleneck=False, in_channels=3):
+        super().__init__()
+        per_block = 9 if bottleneck else 6
+        if depth < per_block + 2 or (depth - 2) % per_block:
+            raise ValueError(f"depth must be {per_block}n + 2 with n >= 1 for"
+                             f" {'bottleneck' if bottleneck else 'basic'} blocks, got {depth}")
+        if shortcut not in ("A", "B") or (bottleneck and shortcut == "A"):
+            raise ValueError(f"shortcut must be 'A' (zero padding, basic blocks only) or 'B'"
+                             f" (1x1 projection), got {shortcut!r}")
+        block = PreActBottleneck if bottleneck else PreActBlock
+        n = (depth - 2) // per_block
+        self.shortcut_option, self.inplanes = shortcut, 16
+        self.conv1 = conv3x3(in_channels, 16)
+        self.layer1 = self._make_layer(block, 16, n, 1)
+        self.layer2 = self._make_layer(block, 32, n, 2)
+        self.layer3 = self._make_layer(block, 64, n, 2)
+        self.bn = nn.BatchNorm2d(64 * block.expansion)
+        self.relu = nn.ReLU(inplace=True)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(64 * block.expansion, num_classes)
+        init_resnet(self, False)
+
+    def forward(self, x):
+        x = self.conv1(x)  # (N, 16, H, W), activated by the first block's bn1 + ReLU
+        return self.head(self.layer3(self.layer2(self.layer1(x))))
+
+
+class PreActResNet(_PreActNet):
+    """The ImageNet-shaped pre-activation ResNet: 7x7/2 conv, 3x3/2 max-pool, four stages at
+    64..512 channels (x4 with bottlenecks), BN, ReLU, global pooling, linear."""
+
+    def __init__(self, block, layers, num_classes=1000):
+        super().__init__()
+        self.shortcut_option, self.inplanes = "B", 64
+        self.conv1 = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)
+        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, 64, layers[0], 1)
+        self.layer2 = self._make_layer(block, 128, layers[1], 2)
+        self.layer3 = self._make_layer(block, 256, layers[2], 2)
+        self.layer4 = self._make_layer(block, 512, layers[3], 2)
+        self.bn = nn.BatchNorm2d(512 * block.expansion)
+        self.relu = nn.ReLU(inplace=True)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(512 * block.expansion, num_classes)
+        init_resnet(self, False)
+
+    def forward(self, x):
+        x = self.maxpool(self.conv1(x))  # (N, 64, H/4, W/4)
+        return self.head(self.layer4(self.layer3(self.layer2(self.layer1(x)))))
+
+
+def _cifar(depth, bottleneck=False):
+    def build(num_classes=10, shortcut="B" if bottleneck else "A", in_channels=3):
+        return CifarPreActResNet(depth, num_classes, shortcut, bottleneck, in_channels)
+    build.__name__ = f"cifar_preact_resnet{depth}"
+    build.__doc__ = (f"Pre-activation ResNet-{depth} for 32x32 images (He et al. 2016),"
+                     f" {'bottleneck' if bottleneck else 'basic'} blocks.")
+    return build
+
+
+def _imagenet(depth, block, layers):
+    def build(num_classes=1000):
+        return PreActResNet(block, layers, num_classes)
+    build.__name__ = f"preact_resnet{depth}"
+    build.__doc__ = f"Pre-activation ResNet-{depth} with ImageNet shapes (He et al. 2016)."
+    return build
+
+
+cifar_preact_resnet20, cifar_preact_resnet32 = _cifar(20), _cifar(32)
+cifar_preact_resnet44, cifar_preact_resnet56 = _cifar(44), _cifar(56)
+cifar_preact_resnet110 = _cifar(110)
+cifar_preact_resnet164 = _cifar(164, bottleneck=True)
+preact_resnet18 = _imagenet(18, PreActBlock, [2, 2, 2, 2])
+preact_resnet34 = _imagenet(34, PreActBlock, [3, 4, 6, 3])
+preact_resnet50 = _imagenet(50, PreActBottleneck, [3, 4, 6, 3])

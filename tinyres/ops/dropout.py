@@ -1,0 +1,43 @@
+"""Dropout (Srivastava et al. 2014), as PyTorch's F.dropout: in training, each element is zeroed
+with probability p and the others are scaled by 1 / (1 - p), so that the expected output is the
+input; in evaluation, the identity. VGG's classifier uses it."""
+from ..function import Function
+from . import checks
+
+
+class Dropout(Function):
+    """y = x * mask, mask a constant array of x's shape holding 0 or 1 / (1 - p)."""
+
+    def forward(self, x, mask):
+        self.save_for_backward(mask)
+        return self.k.mul(x, mask)
+
+    def backward(self, g):
+        # y = x * m with m a constant: gx = g * m (a dropped element passes no gradient back,
+        # a kept one passes it scaled by 1 / (1 - p))
+        (mask,) = self.saved
+        return (self.k.mul(g, mask),)
+
+
+def dropout(x, p=0.5, training=True, mask=None):
+    """x (any shape) -> same shape. training: zero each element with probability p (drawn from
+    tinyres's seeded generator, or where `mask`, a 0/1 Tensor of x's shape, is 0) and scale the
+    rest by 1 / (1 - p); not training: x itself."""
+    from ..random import keep_mask
+    from ..tensor import tensor
+    checks.floating("dropout", "x", x)
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: argument 'p' must be a probability in [0, 1], got {p!r}")
+    if not training or p == 0:
+        return x
+    if mask is None:
+        mask = tensor(keep_mask(x.shape, p), dtype=x.dtype, device=x.device)
+    else:
+        checks.tensor_arg("dropout", "mask", mask)
+        checks.shape("dropout", "mask", mask, x.shape, "the shape of x")
+        if mask.device != x.device:
+            raise ValueError(f"dropout: argument 'mask' must be on {x.device} like x, got"
+                             f" {mask.device}")
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    scaled = mask.to(dtype=x.dtype) * scale
+    return Dropout.apply(x, mask=scaled.data)

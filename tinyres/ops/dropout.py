@@ -19,25 +19,34 @@ class Dropout(Function):
         return (self.k.mul(g, mask),)
 
 
-def dropout(x, p=0.5, training=True, mask=None):
-    """x (any shape) -> same shape. training: zero each element with probability p (drawn from
-    tinyres's seeded generator, or where `mask`, a 0/1 Tensor of x's shape, is 0) and scale the
-    rest by 1 / (1 - p); not training: x itself."""
+def dropout(x, p=0.5, training=True):
+    """x (any shape) -> same shape, as torch's F.dropout. training: zero each element with
+    probability p (drawn from tinyres's seeded generator) and scale the rest by 1 / (1 - p);
+    not training: x itself."""
     from ..random import keep_mask
     from ..tensor import tensor
     checks.floating("dropout", "x", x)
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"dropout: argument 'p' must be a probability in [0, 1], got {p!r}")
+    _check_probability(p)
     if not training or p == 0:
         return x
-    if mask is None:
-        mask = tensor(keep_mask(x.shape, p), dtype=x.dtype, device=x.device)
-    else:
-        checks.tensor_arg("dropout", "mask", mask)
-        checks.shape("dropout", "mask", mask, x.shape, "the shape of x")
-        if mask.device != x.device:
-            raise ValueError(f"dropout: argument 'mask' must be on {x.device} like x, got"
-                             f" {mask.device}")
+    return dropout_with_mask(x, tensor(keep_mask(x.shape, p), dtype=x.dtype, device=x.device), p)
+
+
+def dropout_with_mask(x, mask, p):
+    """dropout with the kept elements given: mask, a 0/1 Tensor of x's shape (1 = kept), e.g.
+    to check the gradient with a fixed mask. x * mask / (1 - p)."""
+    checks.floating("dropout", "x", x)
+    _check_probability(p)
+    checks.tensor_arg("dropout", "mask", mask)
+    checks.shape("dropout", "mask", mask, x.shape, "the shape of x")
+    if mask.device != x.device:
+        raise ValueError(f"dropout: argument 'mask' must be on {x.device} like x, got"
+                         f" {mask.device}")
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     scaled = mask.to(dtype=x.dtype) * scale
     return Dropout.apply(x, mask=scaled.data)
+
+
+def _check_probability(p):
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"dropout: argument 'p' must be a probability in [0, 1], got {p!r}")

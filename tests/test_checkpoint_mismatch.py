@@ -46,6 +46,8 @@ def test_identify_reads_depth_from_keys_and_names_nothing_it_cannot_confirm():
 def test_mismatch_is_one_line_with_a_few_keys():
     r20, r56 = models.cifar_resnet20(), models.cifar_resnet56()
     assert mismatch(r20.state_dict(), models.cifar_plain20()) is None  # keys fit
+    assert mismatch(r20.state_dict(), models.cifar_plain20(), "cifar_plain20",
+                    "cifar_resnet20") == "this checkpoint holds cifar_resnet20, not cifar_plain20"
     line = mismatch(r20.state_dict(), r56, "cifar_resnet56", "cifar_resnet20")
     assert line.startswith("this checkpoint holds cifar_resnet20, not cifar_resnet56: 216 of the"
                            " model's keys missing (layer1.3.conv1.weight, ")
@@ -66,14 +68,18 @@ def test_eval_and_resume_of_a_checkpoint_for_another_model_say_so_in_one_line(tm
     tinyres.save(tinyres.load(str(run / "last.npz"))["model"], str(tmp_path / "weights.npz"))
     cases = [
         (["eval", str(run), "--model", "cifar_resnet56"],
-         "this checkpoint holds cifar_resnet20, not cifar_resnet56; leave out --model"),
+         "this checkpoint holds cifar_resnet20, not cifar_resnet56: 216 of the model's keys"),
         (["eval", str(run), "--model", "cifar_plain20"],  # same keys, another network
-         "this checkpoint holds cifar_resnet20, not cifar_plain20"),
+         "this checkpoint holds cifar_resnet20, not cifar_plain20; leave out --model to"
+         " evaluate it as cifar_resnet20"),
         (["eval", str(tmp_path / "weights.npz"), "--model", "cifar_resnet56", "--data", "digits"],
          "this checkpoint holds cifar_resnet20 or cifar_plain20, not cifar_resnet56: 216 of"),
         (["train", "--data", "digits", "--model", "cifar_resnet56", "--no-progress",
           "--checkpoint-dir", str(run), "--resume"],
          "this checkpoint holds cifar_resnet20, not cifar_resnet56: 216 of the model's keys"),
+        (["train", "--data", "digits", "--model", "cifar_plain20", "--no-progress",
+          "--checkpoint-dir", str(run), "--resume"],
+         "this checkpoint holds cifar_resnet20, not cifar_plain20"),
     ]
     for argv, message in cases:
         assert main(argv) == 2

@@ -41,10 +41,9 @@ def read_weights(path):
 
 def check_fits(weights, model, wanted, recorded):
     """UsageError in one line when the checkpoint holds another model than the one asked for."""
-    if isinstance(recorded, str) and recorded != wanted:  # a plain twin has the same keys
-        raise UsageError(f"this checkpoint holds {recorded}, not {wanted}; leave out --model to"
-                         f" evaluate it as {recorded}")
     problem = mismatch(weights, model, wanted, recorded)
+    if problem and isinstance(recorded, str) and recorded != wanted:
+        problem += f"; leave out --model to evaluate it as {recorded}"
     if problem:
         raise UsageError(problem)
 

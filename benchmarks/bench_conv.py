@@ -105,7 +105,7 @@ def run_case(shape, batch, repeat, kernels, torch):
 
 
 def main(argv=None):
-    p = common.parser(__doc__.splitlines()[0])
+    p = common.parser(__doc__)
     p.add_argument("--model", choices=list(MODELS), default="resnet50")
     p.add_argument("--batch", type=int, default=None, help="default: 8 (resnet50), 128 (cifar)")
     args = p.parse_args(argv)

@@ -26,7 +26,7 @@ def run_case(case, args):
 
 
 def main(argv=None):
-    p = common.parser(__doc__.splitlines()[0])
+    p = common.parser(__doc__)
     p.add_argument("--cases", nargs="+", choices=list(workloads.CASES),
                    default=list(workloads.CASES), help="which workloads (default: all)")
     p.add_argument("--no-memory", action="store_true",

@@ -77,7 +77,7 @@ def _resnet50_params(torch):
 
 
 def main(argv=None):
-    args = common.parser(__doc__.splitlines()[0]).parse_args(argv)
+    args = common.parser(__doc__).parse_args(argv)
     title = "pooling, elementwise and SGD kernels"
     meta = common.start(args, title)
     import torch

@@ -5,18 +5,18 @@ test real MNIST digits), 8 epochs, batch 128, SGD (lr 0.1, momentum 0.9, weight 
 cosine schedule per epoch, random crop with 2 pixels of padding, normalisation. Both sides start
 from the same weights (tinyres's initialisation, copied into the PyTorch network) and see the
 same batches in the same order (one seeded tinyres DataLoader each); each trains in this process
-with the same number of threads, one after the other. Printed: per-epoch train loss, test
-accuracy and seconds for both, then the totals.
+with the same number of threads, one after the other. Printed: per-epoch train loss, test loss,
+test accuracy and seconds for both, then the totals. `--epochs 1` trains exactly the first epoch
+of the 8-epoch run (the schedule changes the rate only after it).
 
     python -m benchmarks.bench_train [--epochs 8] [--threads 2] [--json FILE]
 """
-import argparse
 import json
 import time
 
 import numpy as np
 
-from . import torch_models
+from .common import bare_parser
 from .timing import load, machine, pin_threads
 
 DATA, MODEL, BATCH, LR, MOMENTUM, DECAY, SEED = "mnist5k", "cifar_resnet20", 128, 0.1, 0.9, 5e-4, 0
@@ -59,26 +59,28 @@ def train_torch(model, epochs):
             opt.step()
             total, seen = total + loss.item() * len(y), seen + len(y)
         sched.step()
-        history.append({"epoch": epoch + 1, "train_loss": total / seen,
-                        "test_accuracy": _torch_accuracy(model, test),
-                        "seconds": time.perf_counter() - began})
+        test_loss, test_accuracy = _torch_evaluate(model, test)
+        history.append({"epoch": epoch + 1, "train_loss": total / seen, "test_loss": test_loss,
+                        "test_accuracy": test_accuracy, "seconds": time.perf_counter() - began})
     return history
 
 
-def _torch_accuracy(model, loader):
+def _torch_evaluate(model, loader):
+    """(mean loss, accuracy) in eval mode, as tinyres.train.evaluate."""
     import torch
     model.eval()
-    correct = seen = 0
+    total, correct, seen = 0.0, 0, 0
     with torch.no_grad():
         for x, y in loader:
-            logits = model(torch.from_numpy(x.numpy()))
-            correct += int((logits.argmax(1).numpy() == y.numpy()).sum())
-            seen += len(y.numpy())
-    return correct / seen
+            logits, labels = model(torch.from_numpy(x.numpy())), torch.from_numpy(y.numpy())
+            total += torch.nn.functional.cross_entropy(logits, labels).item() * len(labels)
+            correct += int((logits.argmax(1) == labels).sum())
+            seen += len(labels)
+    return total / seen, correct / seen
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bare_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", default=None, help="also write the results here")
@@ -89,16 +91,18 @@ def main(argv=None):
     tinyres.manual_seed(SEED)
     ours = build_model(MODEL, tinyres.data.dataset_info(DATA))
     state = {k: v.numpy().copy() for k, v in ours.state_dict().items()}
+    from . import torch_models  # imports torch: not needed for --help
     theirs = torch_models.build(MODEL, state, num_classes=10, in_channels=1)
     load_before = load()
     mine, ref = train_tinyres(ours, args.epochs), train_torch(theirs, args.epochs)
-    print(f"{MODEL} on {DATA}, {args.epochs} epochs, batch {BATCH}; {threads}; load {load_before}")
-    print(f"{'epoch':>5} | {'tinyres loss':>12} {'acc':>7} {'s':>6} | {'torch loss':>10}"
-          f" {'acc':>7} {'s':>6}")
+    epochs = f"{args.epochs} epoch{'s' if args.epochs != 1 else ''}"
+    print(f"{MODEL} on {DATA}, {epochs}, batch {BATCH}; {threads}; load {load_before}")
+    print(f"{'':5} | {'tinyres: train loss':>19} {'test loss':>9} {'acc':>6} {'s':>6} |"
+          f" {'torch: train loss':>17} {'test loss':>9} {'acc':>6} {'s':>6}")
     for a, b in zip(mine, ref):
-        print(f"{a['epoch']:5d} | {a['train_loss']:12.4f} {a['test_accuracy']:7.4f}"
-              f" {a['seconds']:6.1f} | {b['train_loss']:10.4f} {b['test_accuracy']:7.4f}"
-              f" {b['seconds']:6.1f}")
+        print(f"{a['epoch']:5d} | {a['train_loss']:19.4f} {a['test_loss']:9.4f}"
+              f" {a['test_accuracy']:6.4f} {a['seconds']:6.1f} | {b['train_loss']:17.4f}"
+              f" {b['test_loss']:9.4f} {b['test_accuracy']:6.4f} {b['seconds']:6.1f}")
     ours_s, torch_s = (sum(r["seconds"] for r in h) for h in (mine, ref))
     print(f"total | tinyres {ours_s:.1f} s, test accuracy {mine[-1]['test_accuracy']:.4f} |"
           f" torch {torch_s:.1f} s, test accuracy {ref[-1]['test_accuracy']:.4f} |"

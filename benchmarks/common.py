@@ -15,8 +15,21 @@ def add_arguments(parser):
     parser.add_argument("--png", metavar="PATH", help="also draw the ratios as a bar chart")
 
 
-def parser(description):
-    p = argparse.ArgumentParser(description=description)
+def description(doc):
+    """A module docstring for --help: its prose paragraphs, whole, without the indented command
+    lines (argparse prints its own usage line)."""
+    return "\n\n".join(p for p in doc.strip().split("\n\n") if not p.startswith("    "))
+
+
+def bare_parser(doc):
+    """An ArgumentParser whose --help shows `doc` (a module docstring) as written."""
+    return argparse.ArgumentParser(description=description(doc),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def parser(doc):
+    """bare_parser(doc) with the options every timed benchmark takes."""
+    p = bare_parser(doc)
     add_arguments(p)
     return p
 

@@ -10,12 +10,12 @@ tolerances; this script prints the figures behind them.
 
     python -m benchmarks.parity [--models resnet18,resnet50] [--size 64] [--batch 2]
 """
-import argparse
-
 import numpy as np
 
 import tinyres
 import tinyres.functional as F
+
+from .common import bare_parser
 
 
 def randomise_batchnorm(model, rng):
@@ -130,7 +130,7 @@ def report(name, size, n):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = bare_parser(__doc__)
     p.add_argument("--models", default="resnet18,resnet50", help="comma-separated names")
     p.add_argument("--size", type=int, default=64, help="image height = width (default: 64)")
     p.add_argument("--batch", type=int, default=2, help="images per batch (default: 2)")

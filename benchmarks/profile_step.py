@@ -11,11 +11,10 @@ benchmark, which times every call in isolation.
     python -m benchmarks.profile_step [--case resnet50-train] [--runs 3] [--threads 2]
                                       [--by-shape] [--torch] [--json PATH]
 """
-import argparse
 import time
 from collections import defaultdict
 
-from . import report, timing, workloads
+from . import common, report, timing, workloads
 
 
 def _conv_kind(name, args):
@@ -106,7 +105,7 @@ def print_profile(case, result, side="tinyres"):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = common.bare_parser(__doc__)
     p.add_argument("--case", choices=list(workloads.CASES), default="resnet50-train")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)

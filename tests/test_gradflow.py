@@ -25,7 +25,7 @@ def test_gradflow_writes_a_png_and_json(tmp_path, capsys):
 
 def test_gradflow_options_and_errors(tmp_path, capsys, monkeypatch):
     assert main(["gradflow", "--models", "cifar_resnet21", "--out", "x.png"]) == 2
-    assert "--models must name models" in capsys.readouterr().err
+    assert "--models: unknown model 'cifar_resnet21'" in capsys.readouterr().err
     assert main(["gradflow", "--models", "resnet18", "--no-batchnorm"]) == 2
     assert "--no-batchnorm applies to the CIFAR models" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed

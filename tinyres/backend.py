@@ -153,12 +153,13 @@ def normalize_device(device):
 
 
 def default_device():
-    """The device new tensors go to: $TINYRES_DEVICE, else 'cpu'."""
-    env = os.environ.get("TINYRES_DEVICE", "cpu")
+    """The device new tensors go to: $TINYRES_DEVICE (any case; empty means unset), else 'cpu'."""
+    raw = os.environ.get("TINYRES_DEVICE", "")
+    env = raw.strip().lower() or "cpu"
     if env == "cuda:0":
         return "cuda"
     if env not in _LOADERS:
-        raise ValueError(f"TINYRES_DEVICE must be one of {DEVICES}, got {env!r}")
+        raise ValueError(f"TINYRES_DEVICE must be one of {DEVICES}, got {raw!r}")
     return env
 
 

@@ -4,6 +4,7 @@ Each command module has NAME, HELP, add_arguments(parser) and run(args) -> exit 
 arguments or inputs end in one clear line on stderr (exit status 2), never a traceback.
 """
 import argparse
+import importlib.metadata
 import os
 import sys
 
@@ -17,6 +18,7 @@ def build_parser():
                                     " check and benchmark).")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error instead of one line")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for command in COMMANDS:
@@ -28,9 +30,20 @@ def build_parser():
     return parser
 
 
+def package_version():
+    """The installed distribution's version (pip's metadata), else the source tree's."""
+    try:
+        return importlib.metadata.version("tinyres")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        from . import __version__
+        return __version__
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "device", None) is not None:
+        os.environ.pop("TINYRES_DEVICE", None)  # an explicit --device wins over the variable
     try:
         with kernels_option.apply(args):
             code = args.run(args) or 0

@@ -13,8 +13,10 @@ from . import random
 from .grad_mode import no_grad
 from .io import load, save
 from .io.checkpoint import remove_stale_temporaries
+from .models.identify import mismatch
 from .progress import progress
 from .resume_checks import check_state
+from .wording import plural
 
 CHECKPOINT_NAME = "last.npz"
 
@@ -77,8 +79,9 @@ def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None
     if checkpoint_dir is not None and is_main and remove_stale_temporaries(checkpoint_dir):
         log(f"removed the temporary files of an interrupted checkpoint write in {checkpoint_dir}")
     if resume is not None:
-        history, start = restore(resume, model, optimizer, scheduler, train_loader, epochs)
-        log(f"resumed from {resume}: {start} epoch(s) done")
+        history, start = restore(resume, model, optimizer, scheduler, train_loader, epochs,
+                                 wanted=(config or {}).get("model"))
+        log(f"resumed from {resume}: {plural(start, 'epoch')} done")
     for epoch in range(start, epochs):
         began = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
@@ -140,12 +143,18 @@ def checkpoint_path(resume):
     return path
 
 
-def restore(resume, model, optimizer, scheduler, loader, epochs=None):
+def restore(resume, model, optimizer, scheduler, loader, epochs=None, wanted=None):
     """Load a checkpoint into the objects, after checking its fields (resume_checks.py; epochs:
-    the run's, which the saved epoch may not exceed); returns (history, epochs done)."""
+    the run's, which the saved epoch may not exceed); returns (history, epochs done). wanted:
+    the model's name, for the error when the checkpoint holds another model."""
     path = checkpoint_path(resume)
     state = load(path, device=None)
     check_state(state, path, epochs, scheduler is not None)
+    config = state.get("config")
+    recorded = config.get("model") if isinstance(config, dict) else None
+    problem = mismatch(state["model"], model, wanted, recorded)
+    if problem:  # one line naming both models, not the hundreds of keys that differ
+        raise ValueError(problem)
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None and state["scheduler"] is not None:

@@ -42,9 +42,11 @@ def _benchmarks_package():
 
 def run(args):
     _benchmarks_package()
-    if importlib.util.find_spec("torch") is None:  # tinyres itself never imports torch
+    asks_help = any(option in ("-h", "--help") for option in args.options)
+    if not asks_help and importlib.util.find_spec("torch") is None:  # tinyres never imports it
         raise FileNotFoundError("tinyres bench compares against PyTorch, which is not"
                                 " installed: pip install torch==2.13.0")
     module = importlib.import_module(f"benchmarks.{BENCHMARKS[args.name]}")
+    sys.argv[0] = f"tinyres bench {args.name}"  # argparse's default prog, in the usage lines
     module.main(list(args.options))
     return 0

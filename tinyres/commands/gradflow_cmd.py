@@ -81,7 +81,10 @@ def label(name, args):
 def run(args):
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in models.list_models()]
-    if not names or unknown:
+    if unknown:
+        raise UsageError(f"--models: unknown model{'s' if len(unknown) > 1 else ''}"
+                         f" {', '.join(map(repr, unknown))}; see `tinyres models`")
+    if not names:
         raise UsageError(f"--models must name models from `tinyres models`, got {args.models!r}")
     with_bn = [n for n in names if not models.info(n).takes("batchnorm")]
     if args.no_batchnorm and with_bn:

@@ -10,9 +10,12 @@ import time
 
 from .. import data, optim
 from ..backend import get_backend
+from ..compile_notice import compile_notice
+from ..progress import note
 from ..random import manual_seed
 from ..train import fit
 from ..train_settings import from_args as settings_from_args
+from ..wording import plural
 from . import parallel, train_guard
 from .common import build_model, make_loader
 from .usage import UsageError
@@ -107,23 +110,24 @@ def train_run(args, job):
     scheduler = build_schedule(args, optimizer)
     folder = args.checkpoint_dir or os.path.join("runs", f"{args.model}-{args.data}")
     resume = folder if args.resume is True else args.resume
-    say = print if job.is_main else _silent  # only rank 0 talks
+    say = _say if job.is_main else _silent  # only rank 0 talks
     processes = f" x {job.world_size} processes" if job.world_size > 1 else ""
     say(f"training {args.model} on {args.data} ({len(train.dataset)} train /"
-        f" {len(test.dataset)} test images) for {args.epochs} epochs on"
+        f" {len(test.dataset)} test images) for {plural(args.epochs, 'epoch')} on"
         f" {model_device(model)}{processes}")
     settings = settings_from_args(args, job.world_size)  # recorded in every checkpoint
     started = (train_guard.before_training(args, folder, resume, settings, model, say)
                if job.is_main else 0)  # the main rank checks paths and settings first
     began = time.perf_counter()
-    with train_guard.note_on_interrupt(folder, started):
+    with train_guard.note_on_interrupt(folder, started), \
+            compile_notice(note if job.is_main else _silent):
         history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
                       show_progress=not args.no_progress and job.is_main, log=say,
                       is_main=job.is_main, config=settings,
                       after_backward=job.after_backward, sum_totals=job.sum_totals)
     seconds = time.perf_counter() - began
     final = history[-1]
-    say(f"test accuracy {final['test_accuracy']:.4f} after {final['epoch']} epochs"
+    say(f"test accuracy {final['test_accuracy']:.4f} after {plural(final['epoch'], 'epoch')}"
         f" ({seconds:.1f} s); checkpoint {os.path.join(folder, 'last.npz')}")
     if args.metrics_out and job.is_main:
         write_metrics(args.metrics_out, args, history, seconds)
@@ -132,6 +136,10 @@ def train_run(args, job):
 
 def _silent(*args, **kwargs):
     pass
+
+
+def _say(text):
+    print(text, flush=True)  # line by line into a log file too (`tinyres train > log`)
 
 
 def model_device(model):

@@ -74,12 +74,13 @@ def test_eval_and_resume_of_a_checkpoint_for_another_model_say_so_in_one_line(tm
          " evaluate it as cifar_resnet20"),
         (["eval", str(tmp_path / "weights.npz"), "--model", "cifar_resnet56", "--data", "digits"],
          "this checkpoint holds cifar_resnet20 or cifar_plain20, not cifar_resnet56: 216 of"),
+        # resuming, the recorded run settings are checked first (resume_checks): same one line
         (["train", "--data", "digits", "--model", "cifar_resnet56", "--no-progress",
           "--checkpoint-dir", str(run), "--resume"],
-         "this checkpoint holds cifar_resnet20, not cifar_resnet56: 216 of the model's keys"),
+         "--model is cifar_resnet56 but the checkpoint's run used cifar_resnet20"),
         (["train", "--data", "digits", "--model", "cifar_plain20", "--no-progress",
           "--checkpoint-dir", str(run), "--resume"],
-         "this checkpoint holds cifar_resnet20, not cifar_plain20"),
+         "--model is cifar_plain20 but the checkpoint's run used cifar_resnet20"),
     ]
     for argv, message in cases:
         assert main(argv) == 2

@@ -56,7 +56,7 @@ def _large_cases():
     def pool_backward(r, d):
         _, argmax = kernel_cases.REFERENCE["maxpool2d_forward"](
             r.integers(-5, 5, pool_x).astype(d), (3, 3), (2, 2), (1, 1))
-        return normal(r, argmax.shape, d), argmax, pool_x
+        return normal(r, argmax.shape, d), argmax, pool_x, (3, 3), (2, 2), (1, 1)
 
     yield Case("maxpool2d_backward", "large", pool_backward)
     yield Case("batchnorm_forward_train", "large", lambda r, d: (

@@ -73,7 +73,10 @@ KERNELS = {
         "(x, kernel, stride, padding) -> (y, argmax): (N, C, H, W) -> (N, C, P, Q) twice;"
         " argmax int64 = h * W + w in the unpadded plane; pads with -inf; first maximum wins"
     ),
-    "maxpool2d_backward": "(gy, argmax, x_shape) -> gx (N, C, H, W)",
+    "maxpool2d_backward": (
+        "(gy, argmax, x_shape, kernel, stride, padding) -> gx (N, C, H, W): each gradient to"
+        " its window's argmax; deterministic (no order-dependent atomics)"
+    ),
     "avgpool2d_forward": (
         "(x, kernel, stride, padding, count_include_pad) -> y: (N, C, H, W) -> (N, C, P, Q)"
     ),

@@ -1,0 +1,31 @@
+"""The cuda backend on the CPU shim for one test or module: inside ``shim_as_cuda(build_dir)``
+the cuda kernels run as g++ builds (see platform.py) and device 'cuda' is that table, so whole
+models and training loops run through the cuda backend's code on a machine without a GPU.
+
+    with shim_as_cuda(tmp_path) as table:      # table: the cuda kernel table
+        model.to("cuda") ...
+"""
+import contextlib
+
+import tinyres.backend
+from tinyres.kernels import cuda
+from tinyres.kernels.cuda import runtime
+
+from .platform import shim_platform
+
+
+@contextlib.contextmanager
+def shim_as_cuda(build_dir, extra_flags=()):
+    """Device 'cuda' runs the cuda table on the shim inside the block; as before after it."""
+    previous = runtime.use(shim_platform(build_dir, extra_flags))
+    loader = tinyres.backend._LOADERS["cuda"]
+    cached = tinyres.backend._BACKENDS.pop("cuda", None)
+    tinyres.backend._LOADERS["cuda"] = lambda: cuda.TABLE
+    try:
+        yield cuda.TABLE
+    finally:
+        tinyres.backend._LOADERS["cuda"] = loader
+        tinyres.backend._BACKENDS.pop("cuda", None)
+        if cached is not None:
+            tinyres.backend._BACKENDS["cuda"] = cached
+        runtime.use(previous)

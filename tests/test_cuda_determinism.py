@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from cuda_shim.device import shim_as_cuda
+from cuda_shim.device import build_dir, shim_as_cuda
 from tinyres.kernels.cpu import REFERENCE
 from tinyres.kernels.cuda import batchnorm, runtime
 
@@ -27,9 +27,7 @@ SPLITS = {  # batch norm's per-channel reductions split over 1 block or many
 
 @pytest.fixture(scope="module")
 def table(request, tmp_path_factory):
-    cache = getattr(request.config, "cache", None)
-    build_dir = cache.mkdir("cuda_shim") if cache else tmp_path_factory.mktemp("cuda_shim")
-    with shim_as_cuda(build_dir) as cuda_table:
+    with shim_as_cuda(build_dir(request, tmp_path_factory)) as cuda_table:
         yield cuda_table
 
 

@@ -22,7 +22,7 @@ class Tensor:
         device = _device_of(data) if device is None else device
         backend = get_backend(device)
         host = _host(data, backend)
-        array = backend.asarray(host, _infer_dtype(data, dtype))
+        array = backend.asarray(host, _infer_dtype(host, dtype))
         if array is host:  # asarray kept the caller's array: copy, so the two never alias
             array = backend.copy(array)
         self._init(array, backend, requires_grad, None)
@@ -308,9 +308,15 @@ def _host(data, backend):
     the cpu backend gets a host copy of them."""
     if isinstance(data, Tensor):  # on its own device already: no round trip through the host
         return data.data if data._backend is backend else data.numpy()
-    if hasattr(data, "__cuda_array_interface__") and backend.name != "cuda":
+    if hasattr(data, "__cuda_array_interface__"):
+        if backend.name == "cuda":
+            return data
         cuda = get_backend("cuda")
         return cuda.to_host(cuda.asarray(data))
+    if hasattr(data, "__array__") and not isinstance(data, (np.ndarray, np.generic)):
+        # another library's host array (a torch tensor): a numpy view of it, in its dtype; the
+        # caller copies it, as it copies any array that asarray hands back unchanged
+        return np.asarray(data)
     return data
 
 
@@ -319,6 +325,8 @@ def _infer_dtype(data, dtype):
     float32 and Python ints int64."""
     if dtype is not None:
         return dtypes.resolve(dtype)
+    if hasattr(data, "__cuda_array_interface__"):  # e.g. a torch.cuda tensor: no numpy dtype
+        return dtypes.resolve(np.dtype(data.__cuda_array_interface__["typestr"]))
     if isinstance(data, Tensor) or hasattr(data, "dtype"):
         return dtypes.resolve(data.dtype)
     kind = np.asarray(data).dtype.kind

@@ -14,6 +14,12 @@ from tinyres.kernels.cuda import runtime
 from .platform import shim_platform
 
 
+def build_dir(request, tmp_path_factory):
+    """Where a test module's shim builds go: pytest's cache (reused across runs), else a tmp dir."""
+    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+    return cache.mkdir("cuda_shim") if cache else tmp_path_factory.mktemp("cuda_shim")
+
+
 @contextlib.contextmanager
 def shim_as_cuda(build_dir, extra_flags=()):
     """Device 'cuda' runs the cuda table on the shim inside the block; as before after it."""

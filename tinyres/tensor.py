@@ -9,6 +9,7 @@ import numpy as np
 
 from . import autograd, dtypes, random
 from .backend import get_backend, normalize_device
+from .constants import constant
 from .hooks import HookHandle
 
 
@@ -347,7 +348,7 @@ def _as_tensor(value, like):
         if not dtypes.is_float(like.dtype) and value != int(value):
             raise TypeError(f"arithmetic of a {like.dtype} tensor with the non-integer {value!r}"
                             " would truncate it; convert the tensor with .to(dtype='float32')")
-        return Tensor._from_array(like._backend.asarray(value, like.dtype), like._backend)
+        return Tensor._from_array(constant(value, like.device, like.dtype), like._backend)
     raise TypeError(
         f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"
         " (wrap arrays with tinyres.tensor())"

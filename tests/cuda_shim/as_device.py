@@ -8,16 +8,13 @@ machine without a GPU. Slow (about 15 minutes for the whole suite on 2 cores):
 
 The tests that expect no GPU (test_backend.py) are skipped then, as on a GPU machine.
 """
-import pathlib
-import tempfile
-
 import tinyres.backend
 from tinyres.kernels import cuda
 from tinyres.kernels.cuda import runtime
 
+from .device import SHARED_BUILD_DIR
 from .platform import shim_platform
 
-_BUILD_DIR = pathlib.Path(tempfile.gettempdir()) / "tinyres_cuda_shim"
-_BUILD_DIR.mkdir(exist_ok=True)
-runtime.use(shim_platform(_BUILD_DIR))
+SHARED_BUILD_DIR.mkdir(exist_ok=True)
+runtime.use(shim_platform(SHARED_BUILD_DIR))
 tinyres.backend._LOADERS["cuda"] = lambda: cuda.TABLE  # instead of requiring CuPy and a GPU

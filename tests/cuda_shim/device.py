@@ -1,4 +1,4 @@
-"""The cuda backend on the CPU shim for one test or module: inside ``shim_as_cuda(build_dir)``
+"""The cuda backend on the CPU shim for one test or module: inside ``shim_as_cuda(directory)``
 the cuda kernels run as g++ builds (see platform.py) and device 'cuda' is that table, so whole
 models and training loops run through the cuda backend's code on a machine without a GPU.
 
@@ -6,6 +6,8 @@ models and training loops run through the cuda backend's code on a machine witho
         model.to("cuda") ...
 """
 import contextlib
+import pathlib
+import tempfile
 
 import tinyres.backend
 from tinyres.kernels import cuda
@@ -13,17 +15,24 @@ from tinyres.kernels.cuda import runtime
 
 from .platform import shim_platform
 
+SHARED_BUILD_DIR = pathlib.Path(tempfile.gettempdir()) / "tinyres_cuda_shim"
+
 
 def build_dir(request, tmp_path_factory):
-    """Where a test module's shim builds go: pytest's cache (reused across runs), else a tmp dir."""
+    """Where a test module's shim builds go: pytest's cache, else the shared one of as_device.py
+    (libraries are named by a hash of their sources and flags, so reusing them is safe)."""
     cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
-    return cache.mkdir("cuda_shim") if cache else tmp_path_factory.mktemp("cuda_shim")
+    if cache is not None:
+        return cache.mkdir("cuda_shim")
+    SHARED_BUILD_DIR.mkdir(exist_ok=True)
+    return SHARED_BUILD_DIR
 
 
 @contextlib.contextmanager
-def shim_as_cuda(build_dir, extra_flags=()):
-    """Device 'cuda' runs the cuda table on the shim inside the block; as before after it."""
-    previous = runtime.use(shim_platform(build_dir, extra_flags))
+def shim_as_cuda(directory, extra_flags=()):
+    """Device 'cuda' runs the cuda table on the shim inside the block (its g++ builds go to
+    directory); as before after it."""
+    previous = runtime.use(shim_platform(directory, extra_flags))
     loader = tinyres.backend._LOADERS["cuda"]
     cached = tinyres.backend._BACKENDS.pop("cuda", None)
     tinyres.backend._LOADERS["cuda"] = lambda: cuda.TABLE

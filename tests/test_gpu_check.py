@@ -26,6 +26,10 @@ def test_the_limits_fit_the_slot():
                              "kernel_tests", "op_tests", "summary"}
         assert sum(caps.values()) <= budget, mode  # every step gets its whole limit
         assert budget + 10 <= longest, mode  # the end: the budget, the summary's kill-after
+    gpu_end_minutes = (_limits("gpu")[1] + 10) / 60
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    claimed = float(re.search(r"never more than ([\d.]+) minutes", readme).group(1))
+    assert gpu_end_minutes <= claimed < gpu_end_minutes + 0.5  # the README's figure
 
 
 def test_the_benchmarks_run_before_the_tests_and_a_failed_setup_stops_the_run():

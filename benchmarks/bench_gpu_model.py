@@ -106,15 +106,21 @@ def main(argv=None):
                        "relative_difference": abs(first[0] - first[1]) / abs(first[1])},
     }
     write_report(args.json, report)
-    print(f"{args.model} training step, batch {args.batch} at {args.size}x{args.size} on"
-          f" {report['device']} (TF32 off):")
+    show(report)
+    return 0
+
+
+def show(report):
+    """The report as a few lines for the log."""
+    print(f"{report['model']} training step, batch {report['batch']} at {report['size']}x"
+          f"{report['size']} on {report['device']} (TF32 off):")
     for side in ("tinyres", "torch"):
         peak = report[f"{side}_peak_mb"]
         shown = "" if peak is None else f"  peak {peak:7.0f} MB"
         print(f"  {side:<7} {report[f'{side}_ms']:8.1f} ms{shown}")
+    first = report["first_loss"]
     print(f"  ratio   {report['ratio']:8.2f}   (target <= {TARGET_RATIO})   first losses"
-          f" {first[0]:.6f} / {first[1]:.6f}")
-    return 0
+          f" {first['tinyres']:.6f} / {first['torch']:.6f}")
 
 
 if __name__ == "__main__":

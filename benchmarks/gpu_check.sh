@@ -28,7 +28,8 @@
 # steps.jsonl, tests.jsonl, junit_kernels.xml, junit_ops.xml, bench_gpu_model.json,
 # bench_gpu_kernels.json (7 files; the device tool brings back 8 at most).
 #
-#   bash benchmarks/gpu_check.sh           # on the GPU machine
+#   bash benchmarks/gpu_check.sh           # on the GPU machine (through the device tool: this
+#                                          # command, timeout_s 450; it sets OUT)
 #   bash benchmarks/gpu_check.sh --shim    # the same steps here: device 'cuda' is the CPU shim
 #                                          # (tests/cuda_shim), PyTorch CPU the reference, small
 #                                          # sizes; the numbers mean nothing, the code paths run

@@ -18,4 +18,4 @@ from .platform import shim_platform
 
 SHARED_BUILD_DIR.mkdir(exist_ok=True)
 runtime.use(shim_platform(SHARED_BUILD_DIR))
-tinyres.backend._LOADERS["cuda"] = lambda: cuda.TABLE  # instead of requiring CuPy and a GPU
+tinyres.backend._LOADERS["cuda"] = lambda kernels: cuda.TABLE  # not CuPy and a GPU

@@ -33,14 +33,15 @@ def shim_as_cuda(directory, extra_flags=()):
     """Device 'cuda' runs the cuda table on the shim inside the block (its g++ builds go to
     directory); as before after it."""
     previous = runtime.use(shim_platform(directory, extra_flags))
-    loader = tinyres.backend._LOADERS["cuda"]
-    cached = tinyres.backend._BACKENDS.pop("cuda", None)
-    tinyres.backend._LOADERS["cuda"] = lambda: cuda.TABLE
+    loaders, backends = tinyres.backend._LOADERS, tinyres.backend._BACKENDS
+    loader = loaders["cuda"]
+    cached = {key: backends.pop(key) for key in list(backends) if key[0] == "cuda"}
+    loaders["cuda"] = lambda kernels: cuda.TABLE  # one cuda table, whatever the kernel set
     try:
         yield cuda.TABLE
     finally:
-        tinyres.backend._LOADERS["cuda"] = loader
-        tinyres.backend._BACKENDS.pop("cuda", None)
-        if cached is not None:
-            tinyres.backend._BACKENDS["cuda"] = cached
+        loaders["cuda"] = loader
+        for key in [key for key in backends if key[0] == "cuda"]:
+            del backends[key]
+        backends.update(cached)
         runtime.use(previous)

@@ -1,8 +1,7 @@
 """An opt-in pytest plugin: device 'cuda' becomes the cuda backend's table running on the CPU
 shim (NumPy arrays, the .cu kernels built by g++), so every op test's cuda parametrisation
 (gradient checks, PyTorch parity) runs through the cuda kernels and their launch code on a
-machine without a GPU. Slow: 505 tests, 3 CPU-minutes (9.5 minutes on a 2-core machine shared
-with other jobs; the ResNet-50 parity tests take 2.5 of them):
+machine without a GPU. Slow: minutes (the ResNet-50 parity tests take most of them):
 
     PYTHONPATH=tests python -m pytest -p cuda_shim.as_device -k cuda tests/ \\
         --ignore=tests/test_kernels_cuda.py

@@ -176,8 +176,8 @@ def pool_relu_loss_cases(k, dev, sizes):
     label = f"{sizes.pool} 3x3/2 pad 1"
     yield ("maxpool2d_forward", label, lambda: k.maxpool2d_forward(x, (3, 3), (2, 2), (1, 1)),
            lambda: torch.ops.aten.max_pool2d_with_indices(tx, (3, 3), (2, 2), (1, 1)))
-    yield ("maxpool2d_backward", label, lambda: k.maxpool2d_backward(gy, argmax, x.shape, (3, 3), (2, 2),
-                                                                 (1, 1)),
+    yield ("maxpool2d_backward", label,
+           lambda: k.maxpool2d_backward(gy, argmax, x.shape, (3, 3), (2, 2), (1, 1)),
            lambda: torch.ops.aten.max_pool2d_with_indices_backward(
                tgy, tx, (3, 3), (2, 2), (1, 1), (1, 1), False, tindices))
     r, tr = randn(dev, sizes.relu, 9)

@@ -28,7 +28,11 @@ POOL = [c for c in CONV if 2 * max(c[3]) <= min(c[1])] + [
 DTYPES = [np.float32, np.float64]
 MOVES = {"im2col", "maxpool2d_forward", "relu_forward", "relu_backward", "copy", "getitem",
          "reshape", "transpose", "expand", "pad", "asarray", "to_host", "zeros", "ones", "full",
-         "neg", "getitem_backward", "astype"}  # pure data movement: results must be exact
+         "neg", "getitem_backward", "astype",
+         "argmax", "equal"}  # pure data movement and comparisons: results must be exact
+# sums taken in the reference's order and precision (max-pool's gather adds each element's
+# gradients in (p, q) order in float64, as bincount does): results must be exact too
+SAME_ORDER = {"maxpool2d_backward"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +90,10 @@ def _array_cases():
     yield Case("matmul", "batched", lambda r, d: (n(r, (2, 3, 5), d), n(r, (5, 4), d)))
     yield Case("sum", "all", lambda r, d: (n(r, (2, 3, 4), d),))
     yield Case("sum", "axes", lambda r, d: (n(r, (2, 3, 4), d), (0, 2), True))
+    yield Case("argmax", "rows", lambda r, d: (np.round(n(r, (6, 5), d)), 1))  # ties
+    yield Case("argmax", "nan", lambda r, d: (np.array([[1, np.nan, 3, np.nan]], d), 1))
+    yield Case("equal", "broadcast", lambda r, d: (np.round(n(r, (4, 3), d)),
+                                                   np.round(n(r, (3,), d))))
     yield Case("sum_to_shape", "bias", lambda r, d: (n(r, (2, 3, 4), d), (3, 1)))
     yield Case("expand", "3d", lambda r, d: (n(r, (3, 1), d), (2, 3, 4)))
     yield Case("reshape", "3d", lambda r, d: (n(r, (2, 3, 4), d), (4, -1)))
@@ -164,7 +172,7 @@ def _pool_cases():
 
         def backward(r, d, s=shape, k=kernel, st=stride, p=padding, make=ties):
             y, argmax = REFERENCE["maxpool2d_forward"](make(r, d), k, st, p)
-            return normal(r, y.shape, d), argmax, s
+            return normal(r, y.shape, d), argmax, s, k, st, p
 
         yield Case("maxpool2d_forward", label, lambda r, d, k=kernel, st=stride, p=padding,
                    make=ties: (make(r, d), k, st, p))
@@ -221,7 +229,7 @@ CASES = list(_cases())
 
 def tolerance(kernel, dtype):
     """rtol for a kernel's results (0: exact); atol is rtol times the largest expected value."""
-    if kernel in MOVES:
+    if kernel in MOVES or kernel in SAME_ORDER:
         return 0.0
     return 1e-5 if np.dtype(dtype) == np.float32 else 1e-10
 

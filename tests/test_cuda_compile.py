@@ -1,6 +1,7 @@
 """Every .cu file of the cuda backend compiles for sm_90 (H100/H200), for float32 and float64,
-without a GPU: with nvcc (as CI has it), and with NVRTC, the compiler CuPy uses at run time,
-where its library is installed."""
+without a GPU: with nvcc (where it is on PATH), and through CuPy's own NVRTC path with its
+run-time options (CI installs cupy-cuda13x and nvidia-cuda-nvrtc for it: both install and
+compile without a GPU)."""
 import shutil
 import subprocess
 
@@ -41,39 +42,41 @@ def test_cu_file_compiles_with_nvcc_for_sm90(name, tmp_path):
     assert len(entries) == len(expressions), entries
 
 
-def _nvrtc():
-    """cupy.cuda.nvrtc when CuPy is installed and libnvrtc loads, else None."""
+def _cupy_compiler():
+    """cupy.cuda.compiler when CuPy is installed and libnvrtc loads, else None."""
     try:
-        from cupy.cuda import nvrtc
+        from cupy.cuda import compiler, nvrtc
         nvrtc.getVersion()
     except Exception:  # noqa: BLE001 - ImportError, or the library missing at run time
         return None
-    return nvrtc
+    return compiler
 
 
-NVRTC = _nvrtc()
+COMPILER = _cupy_compiler()
 
 
-@pytest.mark.skipif(NVRTC is None, reason="CuPy or NVRTC (pip install nvidia-cuda-nvrtc) is"
-                    " not installed")
+@pytest.mark.skipif(COMPILER is None, reason="CuPy or NVRTC (pip install cupy-cuda13x"
+                    " nvidia-cuda-nvrtc) is not installed")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", sorted(SOURCES))
-def test_cu_file_compiles_with_nvrtc_as_cupy_compiles_it(name, dtype):
+def test_cu_file_compiles_with_nvrtc_as_cupy_compiles_it(name, dtype, monkeypatch, tmp_path):
+    """CuPy's own NVRTC path (RawModule's): its options (-ftz=true from its cache layer, then
+    --device-as-default-execution-space, --pch, -arch=sm_90 for a cubin) and its name-expression
+    handling. Only the architecture is given, as a GPU would report it: CuPy asks the device."""
+    monkeypatch.setenv("CUPY_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(COMPILER, "_get_arch_for_options_for_nvrtc",
+                        lambda arch=None: (f"-arch=sm_{arch}", "cubin"))
     source = SOURCES[name]
-    program = NVRTC.createProgram(source.path.read_text(), name, [], [])
+    expressions = source.expressions(dtype)
+    options = runtime.NVRTC_OPTIONS + ("-ftz=true",)  # what _compile_with_cache_cuda adds
     try:
-        expressions = source.expressions(dtype)
-        for expression in expressions:
-            NVRTC.addNameExpression(program, expression)
-        try:
-            NVRTC.compileProgram(program, ["-arch=compute_90", *runtime.NVRTC_OPTIONS])
-        except NVRTC.NVRTCError as error:
-            pytest.fail(f"{error}\n{NVRTC.getProgramLog(program)}")
-        for expression in expressions:
-            assert NVRTC.getLoweredName(program, expression)
-        assert NVRTC.getPTX(program)
-    finally:
-        NVRTC.destroyProgram(program)
+        cubin, mapping = COMPILER._compile_using_nvrtc_no_warning(
+            source.path.read_text(), options, arch="90", filename=name,
+            name_expressions=list(expressions))
+    except COMPILER.CompileException as error:
+        pytest.fail(str(error))
+    assert cubin[:4] == b"\x7fELF"  # machine code for sm_90, not PTX
+    assert set(mapping) == set(expressions) and all(mapping.values())
 
 
 def test_every_kernel_a_source_names_is_defined_in_its_file():

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import kernel_cases
+from cuda_shim.device import build_dir
 from cuda_shim.platform import build_all, shim_platform
 from tinyres.backend import KERNELS
 from tinyres.kernels import cuda
@@ -30,10 +31,8 @@ SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g")
 @pytest.fixture(scope="module")
 def shim(request, tmp_path_factory):
     """The cuda TABLE running on the CPU for this module's tests; CuPy's platform after."""
-    cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
-    build_dir = cache.mkdir("cuda_shim") if cache else tmp_path_factory.mktemp("cuda_shim")
     flags = SANITIZE if os.environ.get("TINYRES_SHIM_SANITIZE") == "1" else ()
-    previous = runtime.use(shim_platform(build_dir, flags))
+    previous = runtime.use(shim_platform(build_dir(request, tmp_path_factory), flags))
     try:
         build_all(cuda.SOURCES, kernel_cases.DTYPES)
         yield cuda.TABLE

@@ -56,7 +56,7 @@ def _large_cases():
     def pool_backward(r, d):
         _, argmax = kernel_cases.REFERENCE["maxpool2d_forward"](
             r.integers(-5, 5, pool_x).astype(d), (3, 3), (2, 2), (1, 1))
-        return normal(r, argmax.shape, d), argmax, pool_x
+        return normal(r, argmax.shape, d), argmax, pool_x, (3, 3), (2, 2), (1, 1)
 
     yield Case("maxpool2d_backward", "large", pool_backward)
     yield Case("batchnorm_forward_train", "large", lambda r, d: (
@@ -89,6 +89,22 @@ def test_tensors_reach_the_gpu_every_way(cupy, monkeypatch):
     assert from_cupy.device == "cuda" and from_cupy.numpy()[0, 0] == 0
     to_cpu = tinyres.tensor(a, device="cpu")
     assert to_cpu.device == "cpu" and to_cpu.numpy()[0, 0] == 100
+
+
+def test_batches_reach_the_gpu_through_pinned_memory(cupy, table):
+    """The loader's host batches go through the backend's asarray, which CuPy stages through
+    pinned memory (an asynchronous copy): its pinned allocator must see the batch's bytes."""
+    pool, sizes = cupy.cuda.PinnedMemoryPool(), []
+    cupy.cuda.set_pinned_memory_allocator(lambda n: (sizes.append(n), pool.malloc(n))[1])
+    try:
+        batch = np.random.default_rng(0).standard_normal((64, 3, 32, 32)).astype(np.float32)
+        expected = batch.copy()
+        on_gpu = table["asarray"](batch, np.float32)
+        batch[...] = 0  # the staging copy was made before asarray returned
+        np.testing.assert_array_equal(cupy.asnumpy(on_gpu), expected)
+    finally:
+        cupy.cuda.set_pinned_memory_allocator(cupy.get_default_pinned_memory_pool().malloc)
+    assert sizes and max(sizes) >= batch.nbytes
 
 
 def test_gradients_flow_back_across_devices():

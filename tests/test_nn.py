@@ -61,6 +61,25 @@ def test_batchnorm_module_counts_batches_and_uses_running_stats_in_eval():
                                x.numpy().mean(axis=(0, 2, 3)), rtol=1e-5)
 
 
+def test_cumulative_batchnorm_counts_on_after_a_reload():
+    """momentum=None: the running mean is the plain mean of the batch means, also when part of
+    the count comes from a loaded state (the module keeps its count on the host as well)."""
+    rng = np.random.default_rng(0)
+    batches = [tinyres.tensor(rng.standard_normal((4, 2, 3, 3)) + i, dtype="float32")
+               for i in range(3)]
+    straight, first, resumed = (nn.BatchNorm2d(2, momentum=None) for _ in range(3))
+    for x in batches:
+        straight(x)
+    first(batches[0])
+    first(batches[1])
+    resumed.load_state_dict(first.state_dict())
+    resumed(batches[2])
+    expected = np.mean([x.numpy().mean(axis=(0, 2, 3)) for x in batches], axis=0)
+    for bn in (straight, resumed):
+        np.testing.assert_allclose(bn.running_mean.numpy(), expected, rtol=1e-5)
+        assert bn.num_batches_tracked.item() == 3
+
+
 def test_load_state_dict_accepts_numpy_and_tensors_and_copies():
     a, b = Tiny(), Tiny()
     state = {k: v.numpy() for k, v in a.state_dict().items()}

@@ -37,6 +37,8 @@ KERNELS = {
     "add_": "(dst, src) -> None: dst += src in place (optimizer state, never gradients)",
     "matmul": "(a, b) -> a @ b: (..., M, K) @ (..., K, N) -> (..., M, N)",
     "sum": "(a, axis=None, keepdims=False) -> sum over axis (int, tuple or None)",
+    "argmax": "(a, axis) -> int64 index of the first maximum along axis (a NaN counts as it)",
+    "equal": "(a, b) -> bool array a == b (training metrics: correct predictions)",
     "sum_to_shape": "(a, shape) -> a summed over the axes along which shape was broadcast",
     "expand": "(a, shape) -> a new array: a broadcast to shape",
     # --- arrays: shapes and indexing ----------------------------------------------------------
@@ -73,7 +75,10 @@ KERNELS = {
         "(x, kernel, stride, padding) -> (y, argmax): (N, C, H, W) -> (N, C, P, Q) twice;"
         " argmax int64 = h * W + w in the unpadded plane; pads with -inf; first maximum wins"
     ),
-    "maxpool2d_backward": "(gy, argmax, x_shape) -> gx (N, C, H, W)",
+    "maxpool2d_backward": (
+        "(gy, argmax, x_shape, kernel, stride, padding) -> gx (N, C, H, W): each gradient to"
+        " its window's argmax; deterministic (no order-dependent atomics)"
+    ),
     "avgpool2d_forward": (
         "(x, kernel, stride, padding, count_include_pad) -> y: (N, C, H, W) -> (N, C, P, Q)"
     ),
@@ -84,7 +89,9 @@ KERNELS = {
     "log_softmax_forward": "(x, axis) -> x - logsumexp(x, axis)",
     "log_softmax_backward": "(gy, y, axis) -> gy - exp(y) * sum(gy, axis)",
     "cross_entropy_forward": (
-        "(logits, target) -> (loss, log_probs): (N, C) float, (N,) int -> () mean loss, (N, C)"
+        "(logits, target) -> (loss, log_probs): (N, C) float, (N,) int -> () mean loss, (N, C);"
+        " a label outside [0, C) raises ValueError: at once where the labels are in host memory,"
+        " else at the backend's next device-to-host read (checked on the device, no sync)"
     ),
     "cross_entropy_backward": "(gloss, log_probs, target) -> glogits (N, C); gloss shape ()",
     # --- optimizers (in place, PyTorch's rules) ------------------------------------------------

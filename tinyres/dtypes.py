@@ -15,10 +15,11 @@ SUPPORTED = (float32, float64, int32, int64, uint8, bool_)
 def resolve(dtype):
     """A dtype-like ('float32', numpy.float64, tinyres.float32, ...) -> one of SUPPORTED."""
     try:
-        resolved = np.dtype(dtype)
+        resolved = None if dtype is None else np.dtype(dtype)
     except TypeError:
         resolved = None
-    if resolved not in SUPPORTED:
+    # `None in SUPPORTED` is True (numpy compares None as float64): test it first
+    if resolved is None or resolved not in SUPPORTED:
         names = ", ".join(d.name for d in SUPPORTED)
         raise TypeError(f"dtype must be one of {names}; got {dtype!r}")
     return resolved

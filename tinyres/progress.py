@@ -11,6 +11,8 @@ FIRST_STEP = "{desc}: {n_fmt}/{total_fmt} [{elapsed}, first step]"
 
 
 class _Silent:
+    shows_values = False  # so callers need not compute values nobody sees
+
     def update(self, n=1, **postfix):
         pass
 
@@ -20,6 +22,8 @@ class _Silent:
 
 class _Bar:
     """tqdm, opened again after the first update so that its rate and ETA leave that step out."""
+
+    shows_values = True
 
     def __init__(self, tqdm, total, description):
         self.tqdm, self.total, self.description = tqdm, total, description

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import autograd, dtypes, random
 from .backend import get_backend, normalize_device
+from .constants import constant
 from .hooks import HookHandle
 
 
@@ -22,7 +23,7 @@ class Tensor:
         device = _device_of(data) if device is None else device
         backend = get_backend(device)
         host = _host(data, backend)
-        array = backend.asarray(host, _infer_dtype(data, dtype))
+        array = backend.asarray(host, _infer_dtype(host, dtype))
         if array is host:  # asarray kept the caller's array: copy, so the two never alias
             array = backend.copy(array)
         self._init(array, backend, requires_grad, None)
@@ -308,9 +309,15 @@ def _host(data, backend):
     the cpu backend gets a host copy of them."""
     if isinstance(data, Tensor):  # on its own device already: no round trip through the host
         return data.data if data._backend is backend else data.numpy()
-    if hasattr(data, "__cuda_array_interface__") and backend.name != "cuda":
+    if hasattr(data, "__cuda_array_interface__"):
+        if backend.name == "cuda":
+            return data
         cuda = get_backend("cuda")
         return cuda.to_host(cuda.asarray(data))
+    if hasattr(data, "__array__") and not isinstance(data, (np.ndarray, np.generic)):
+        # another library's host array (a torch tensor): a numpy view of it, in its dtype; the
+        # caller copies it, as it copies any array that asarray hands back unchanged
+        return np.asarray(data)
     return data
 
 
@@ -319,6 +326,8 @@ def _infer_dtype(data, dtype):
     float32 and Python ints int64."""
     if dtype is not None:
         return dtypes.resolve(dtype)
+    if hasattr(data, "__cuda_array_interface__"):  # e.g. a torch.cuda tensor: no numpy dtype
+        return dtypes.resolve(np.dtype(data.__cuda_array_interface__["typestr"]))
     if isinstance(data, Tensor) or hasattr(data, "dtype"):
         return dtypes.resolve(data.dtype)
     kind = np.asarray(data).dtype.kind
@@ -339,7 +348,7 @@ def _as_tensor(value, like):
         if not dtypes.is_float(like.dtype) and value != int(value):
             raise TypeError(f"arithmetic of a {like.dtype} tensor with the non-integer {value!r}"
                             " would truncate it; convert the tensor with .to(dtype='float32')")
-        return Tensor._from_array(like._backend.asarray(value, like.dtype), like._backend)
+        return Tensor._from_array(constant(value, like.device, like.dtype), like._backend)
     raise TypeError(
         f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"
         " (wrap arrays with tinyres.tensor())"

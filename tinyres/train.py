@@ -16,9 +16,11 @@ from .io.checkpoint import remove_stale_temporaries
 from .models.identify import mismatch
 from .progress import progress
 from .resume_checks import check_state
+from .running_totals import RunningTotals
 from .wording import plural
 
 CHECKPOINT_NAME = "last.npz"
+BAR_EVERY = 20  # batches between loss readings for the progress bar (each waits for the device)
 
 
 def train_epoch(model, optimizer, loader, show_progress=True, description="train",
@@ -27,9 +29,9 @@ def train_epoch(model, optimizer, loader, show_progress=True, description="train
     runs give after_backward() (average the gradients) and sum_totals(list) -> list (add the
     epoch's loss, correct and seen over the processes)."""
     model.train()
-    total_loss, correct, seen = 0.0, 0, 0
+    totals = RunningTotals()  # on the device: a step never waits to copy its loss to the host
     bar = progress(len(loader), description, show_progress)
-    for x, y in loader:
+    for step, (x, y) in enumerate(loader, 1):
         logits = model(x)
         loss = F.cross_entropy(logits, y)
         optimizer.zero_grad()
@@ -37,12 +39,11 @@ def train_epoch(model, optimizer, loader, show_progress=True, description="train
         if after_backward is not None:
             after_backward()
         optimizer.step()
-        batch = y.shape[0]
-        total_loss += loss.item() * batch
-        correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
-        seen += batch
-        bar.update(1, loss=total_loss / seen)
+        totals.add(loss, logits, y)
+        shown = bar.shows_values and (step % BAR_EVERY == 0 or step == len(loader))
+        bar.update(1, **({"loss": totals.mean_loss()} if shown else {}))
     bar.close()
+    total_loss, correct, seen = totals.read()
     if sum_totals is not None:
         total_loss, correct, seen = sum_totals([total_loss, correct, seen])
     return total_loss / max(seen, 1), correct / max(seen, 1)
@@ -51,16 +52,15 @@ def train_epoch(model, optimizer, loader, show_progress=True, description="train
 def evaluate(model, loader, show_progress=False):
     """(mean loss, accuracy) of model in eval mode over every batch of loader."""
     model.eval()
-    total_loss, correct, seen = 0.0, 0, 0
+    totals = RunningTotals()
     bar = progress(len(loader), "eval", show_progress)
     with no_grad():
         for x, y in loader:
             logits = model(x)
-            total_loss += F.cross_entropy(logits, y).item() * y.shape[0]
-            correct += int((logits.numpy().argmax(axis=1) == y.numpy()).sum())
-            seen += y.shape[0]
+            totals.add(F.cross_entropy(logits, y), logits, y)
             bar.update(1)
     bar.close()
+    total_loss, correct, seen = totals.read()
     return total_loss / max(seen, 1), correct / max(seen, 1)
 
 

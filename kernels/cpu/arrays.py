@@ -53,6 +53,16 @@ def sum(a, axis=None, keepdims=False):  # noqa: A001 - kernel names mirror NumPy
     return np.asarray(np.sum(a, axis=axis, keepdims=keepdims))
 
 
+def argmax(a, axis):
+    """Index (int64) of the first maximum along axis; the first NaN when there is one."""
+    return np.asarray(np.argmax(a, axis=axis), dtype=np.int64)
+
+
+def equal(a, b):
+    """a == b elementwise, as a bool array."""
+    return np.asarray(np.equal(a, b))
+
+
 def sum_to_shape(a, shape):
     """(...) -> shape: undo NumPy broadcasting by summing the broadcast axes (a gradient rule)."""
     shape = tuple(shape)

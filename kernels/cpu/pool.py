@@ -18,8 +18,9 @@ def maxpool2d_forward(x, kernel, stride, padding):
     return y, (rows * w + cols).astype(np.int64)
 
 
-def maxpool2d_backward(gy, argmax, x_shape):
-    """(N, C, P, Q) -> gx (N, C, H, W): each gradient goes to its window's maximum."""
+def maxpool2d_backward(gy, argmax, x_shape, kernel=None, stride=None, padding=None):
+    """(N, C, P, Q) -> gx (N, C, H, W): each gradient goes to its window's maximum (argmax
+    alone says where; the window geometry is for backends that gather)."""
     n, c, h, w = x_shape
     planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
     gx = np.bincount((argmax + planes).ravel(), weights=gy.ravel(), minlength=n * c * h * w)

@@ -139,8 +139,8 @@ def maxpool2d_forward(x, kernel, stride, padding):
     return layout.from_channel_major(y), layout.from_channel_major(argmax)
 
 
-def maxpool2d_backward(gy, argmax, x_shape):
-    """(N, C, P, Q) -> gx (N, C, H, W), channel-major."""
+def maxpool2d_backward(gy, argmax, x_shape, kernel=None, stride=None, padding=None):
+    """(N, C, P, Q) -> gx (N, C, H, W), channel-major (the window geometry is not needed)."""
     n, c, h, w = x_shape
     gx = np.empty((c, n, h, w), dtype=gy.dtype)
     _by_channels(_maxpool_backward, _planes(gy), _planes(argmax), gx)

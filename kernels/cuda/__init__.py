@@ -24,6 +24,8 @@ TABLE = {
     "add_": arrays.add_,
     "matmul": arrays.matmul,
     "sum": arrays.sum,
+    "argmax": arrays.argmax,
+    "equal": arrays.equal,
     "sum_to_shape": arrays.sum_to_shape,
     "expand": arrays.expand,
     "reshape": arrays.reshape,

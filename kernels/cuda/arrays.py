@@ -1,5 +1,7 @@
 """CuPy kernels for plain array work: creation, arithmetic, reductions, shapes and indexing.
 CuPy's own array functions do these; same signatures and results as kernels/cpu/arrays.py."""
+import numpy as np
+
 from ..broadcast import broadcast_axes
 from . import runtime
 from .runtime import xp
@@ -8,7 +10,12 @@ from .runtime import xp
 def asarray(data, dtype=None):
     """Host data (ndarray, list, number) or a device array on the GPU; no copy when a CuPy
     array already fits. Another library's GPU array (``__cuda_array_interface__``) is copied,
-    so a tensor never shares memory with it."""
+    so a tensor never shares memory with it.
+
+    A host ndarray (a batch from the loader) is staged through pinned memory by CuPy itself: it
+    copies the array into a pinned buffer of its pool and starts an asynchronous copy on the
+    current stream, so the host does not wait (cupy/_core/core.pyx, _send_object_to_gpu; the
+    GPU test test_batches_reach_the_gpu_through_pinned_memory checks it)."""
     if hasattr(data, "__cuda_array_interface__") and not isinstance(data, xp.ndarray):
         return xp.array(data, dtype=dtype, copy=True)
     return xp.asarray(data, dtype=dtype)
@@ -75,6 +82,15 @@ def add_(dst, src):
 def sum(a, axis=None, keepdims=False):  # noqa: A001 - kernel names mirror NumPy's
     """Sum over axis; always an array (0-d when everything is summed)."""
     return xp.asarray(xp.sum(a, axis=axis, keepdims=keepdims))
+
+
+def argmax(a, axis):
+    """Index (int64) of the first maximum along axis; the first NaN when there is one."""
+    return xp.argmax(a, axis=axis).astype(np.int64, copy=False)
+
+
+def equal(a, b):
+    return xp.equal(a, b)
 
 
 def sum_to_shape(a, shape):

@@ -1,5 +1,7 @@
 """CUDA batch normalisation over (N, H, W) per channel (batchnorm.cu), as PyTorch does it; same
 signatures and results as kernels/cpu/batchnorm.py."""
+import numpy as np
+
 from .runtime import (Source, contiguous, flat_grid, i32, plane_grid, scalar, split_grid,
                       writable, write_back, xp)
 
@@ -29,20 +31,20 @@ def _channel_mean(x, center):
     """(N, C, L) -> (C,): the mean of x per channel, or of (x - center)^2 when center is given."""
     n, c, length, count = _layout(x)
     grid, block = _partial_grid(count, c)
-    partial = xp.empty((c, grid[0]), dtype=x.dtype)
+    partial = xp.empty((c, grid[0]), dtype=np.float64)  # float64 sums, as the reference's
     square = center is not None
     SOURCE.launch("channel_partial_sums", x.dtype, grid, block, (
         x, x if center is None else center, i32(n), i32(c), i32(length), i32(square), partial))
-    return _finish(partial, count)
+    return _finish(partial, count, x.dtype)
 
 
-def _finish(partial, divisor):
-    """(C, splits) -> (C,): each row's sum divided by divisor."""
+def _finish(partial, divisor, dtype):
+    """(C, splits) float64 -> (C,) dtype: each row's sum, rounded to dtype, / divisor."""
     c, splits = partial.shape
-    out = xp.empty((c,), dtype=partial.dtype)
+    out = xp.empty((c,), dtype=dtype)
     grid, block = flat_grid(c)
-    SOURCE.launch("channel_finish", partial.dtype, grid, block, (
-        partial, i32(c), i32(splits), scalar(divisor, partial.dtype), out))
+    SOURCE.launch("channel_finish", dtype, grid, block, (
+        partial, i32(c), i32(splits), scalar(divisor, dtype), out))
     return out
 
 
@@ -92,11 +94,11 @@ def batchnorm_backward(gy, x, mean, invstd, weight, training):
     gy, x, mean, invstd = (contiguous(a) for a in (gy, x, mean, invstd))
     n, c, length, count = _layout(x)
     grid, block = _partial_grid(count, c)
-    partial_gb = xp.empty((c, grid[0]), dtype=x.dtype)
-    partial_gw = xp.empty((c, grid[0]), dtype=x.dtype)
+    partial_gb = xp.empty((c, grid[0]), dtype=np.float64)
+    partial_gw = xp.empty((c, grid[0]), dtype=np.float64)
     SOURCE.launch("backward_partial_sums", x.dtype, grid, block, (
         gy, x, mean, invstd, i32(n), i32(c), i32(length), partial_gb, partial_gw))
-    gbias, gweight = _finish(partial_gb, 1), _finish(partial_gw, 1)
+    gbias, gweight = _finish(partial_gb, 1, x.dtype), _finish(partial_gw, 1, x.dtype)
     weight, _ = _affine_params(weight, None, c, x.dtype)
     gx = xp.empty(x.shape, dtype=x.dtype)
     grid, block = plane_grid(n * c, length)

@@ -12,6 +12,8 @@ __device__ __forceinline__ float exp_(float v) { return expf(v); }
 __device__ __forceinline__ double exp_(double v) { return exp(v); }
 __device__ __forceinline__ float log_(float v) { return logf(v); }
 __device__ __forceinline__ double log_(double v) { return log(v); }
+__device__ __forceinline__ float nan_(float) { return nanf(""); }
+__device__ __forceinline__ double nan_(double) { return nan(""); }
 
 // The sum (or maximum) of every thread's v, returned to every thread of the block. All threads
 // of the block must call it; shared holds kBlock values and is free again when it returns.
@@ -89,13 +91,27 @@ __global__ void log_softmax_backward(const T* __restrict__ gy, const T* __restri
 }
 
 // log_probs (N, C), target (N,) -> loss () = -mean_i log_probs[i, target[i]]. One block.
+// The labels are checked here, on the device, so that no step waits for a copy to the host: a
+// label outside [0, C) makes the loss NaN and sets bad = (1, label, C), which the host reads at
+// its next device-to-host copy and reports (kernels/cuda/loss.py), as PyTorch's device-side
+// assert. Threads that find different bad labels race to write theirs: any one is reported.
 template <typename T>
 __global__ void nll_mean(const T* __restrict__ log_probs, const long long* __restrict__ target,
-                         int N, int C, T* __restrict__ loss)
+                         int N, int C, T* __restrict__ loss, long long* __restrict__ bad)
 {
     __shared__ T shared[kBlock];
     T s = T(0);
-    for (int i = threadIdx.x; i < N; i += blockDim.x) s += log_probs[(long long)i * C + target[i]];
+    for (int i = threadIdx.x; i < N; i += blockDim.x) {
+        const long long t = target[i];
+        if (t >= 0 && t < C) {
+            s += log_probs[(long long)i * C + t];
+        } else {
+            s += nan_(s);
+            bad[0] = 1;
+            bad[1] = t;
+            bad[2] = C;
+        }
+    }
     s = block_sum(s, shared);
     if (threadIdx.x == 0) *loss = -(s / T(N));
 }

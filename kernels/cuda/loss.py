@@ -1,6 +1,8 @@
 """CUDA log-softmax and softmax cross-entropy (loss.cu); same results as kernels/cpu/loss.py."""
 import numpy as np
 
+from ..labels import bad_label_message
+from . import runtime
 from .runtime import REDUCE_BLOCK, Source, contiguous, i32, plane_grid, row_grid, xp
 
 SOURCE = Source("loss.cu", ("log_softmax_forward", "log_softmax_backward", "nll_mean",
@@ -46,7 +48,8 @@ def cross_entropy_forward(logits, target):
     log_probs = log_softmax_forward(logits, 1)
     loss = xp.empty((), dtype=logits.dtype)
     SOURCE.launch("nll_mean", logits.dtype, (1,), (REDUCE_BLOCK,),
-                  (log_probs, _labels(target), i32(n), i32(c), loss))
+                  (log_probs, _labels(target), i32(n), i32(c), loss, _bad_label_flag()))
+    runtime.check_before_next_read("cross_entropy labels", _raise_for_a_bad_label)
     return loss, log_probs
 
 
@@ -64,3 +67,21 @@ def cross_entropy_backward(gloss, log_probs, target):
 def _labels(target):
     """Class indices as the contiguous int64 array the kernels read."""
     return xp.ascontiguousarray(target, dtype=np.int64)
+
+
+def _bad_label_flag():
+    """The (found, label, classes) int64 flag that nll_mean sets on the device; zeros if clear."""
+    scratch = runtime.platform().scratch
+    if "bad_label" not in scratch:
+        scratch["bad_label"] = xp.zeros((3,), dtype=np.int64)
+    return scratch["bad_label"]
+
+
+def _raise_for_a_bad_label():
+    """ValueError if an earlier nll_mean found a label out of range (one 24-byte read)."""
+    flag = _bad_label_flag()
+    found, label, classes = (int(v) for v in runtime.platform().to_host(flag))
+    if found:
+        flag.fill(0)
+        raise ValueError(bad_label_message(classes, label) + " (found on the device by an"
+                         " earlier cross_entropy call; this is the first read since)")

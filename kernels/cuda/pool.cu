@@ -1,11 +1,14 @@
 // Max and average pooling over NCHW planes, forward and backward, with the semantics of
 // kernels/cpu/pool.py: max pooling pads with -inf (a padded position never wins), the first
 // maximum in window order (r, s) wins ties, the first NaN wins over every number; argmax is
-// h * W + w in the unpadded plane. avgpool2d_backward is a gather (one thread per input element
-// adds the shares of the windows that cover it), maxpool2d_backward a scatter with atomicAdd.
+// h * W + w in the unpadded plane. Both backward kernels are gathers: one thread per input
+// element adds, in (p, q) order, what the windows that cover it send it, so no two threads
+// write one element, there are no atomics, and the result is the same bit for bit on every run
+// and every launch geometry (deterministic training, as train.py promises).
 //
 // Launch: planes = N*C along grid y (strided: gridDim.y <= 65535), a plane's elements along
-// grid x (its outputs (p, q); the inputs (h, w) for avgpool2d_backward); any blockDim.x.
+// grid x (its outputs (p, q) for the forward kernels, its inputs (h, w) for the backward ones);
+// any blockDim.x.
 
 // Number of unpadded elements in the window that starts at (h0, w0).
 __device__ __forceinline__ int window_count(int h0, int w0, int H, int W, int R, int S)
@@ -49,20 +52,38 @@ __global__ void maxpool2d_forward(const T* __restrict__ x, int H, int W, int R, 
     }
 }
 
-// gy, argmax (N, C, P, Q) -> gx (N, C, H, W), which the caller zeroes: each output adds its
-// gradient to the element its window chose. The kernel list passes no window geometry to this
-// kernel, so it cannot gather; overlapping windows may choose the same element, hence atomicAdd
-// (on double it needs sm_60+). Planes are the N*C planes of gy.
+// The outputs first..last along one axis whose windows (size R, stride sh, padding ph) cover
+// input position h; first > last when none does.
+__device__ __forceinline__ void covering(int h, int R, int sh, int ph, int P, int* first,
+                                         int* last)
+{
+    const int lowest = h + ph - R + 1;  // the window of p covers h if lowest <= p * sh <= h + ph
+    *first = lowest <= 0 ? 0 : (lowest + sh - 1) / sh;
+    *last = (h + ph) / sh < P - 1 ? (h + ph) / sh : P - 1;
+}
+
+// gy, argmax (N, C, P, Q) -> gx (N, C, H, W): each input element gathers the gradients of the
+// windows that cover it and chose it, in (p, q) order and in double, which is exactly what the
+// reference's float64 bincount does (so float32 results are equal bit for bit, not just close).
 template <typename T>
 __global__ void maxpool2d_backward(const T* __restrict__ gy, const long long* __restrict__ argmax,
-                                   int plane_in, int plane_out, int planes, T* __restrict__ gx)
+                                   int H, int W, int R, int S, int sh, int sw, int ph, int pw,
+                                   int P, int Q, int planes, T* __restrict__ gx)
 {
     for (int plane = blockIdx.y; plane < planes; plane += gridDim.y) {
-        const long long in = (long long)plane * plane_in;
-        const long long out = (long long)plane * plane_out;
-        for (int pq = blockIdx.x * blockDim.x + threadIdx.x; pq < plane_out;
-             pq += blockDim.x * gridDim.x) {
-            atomicAdd(gx + in + argmax[out + pq], gy[out + pq]);
+        const long long out = (long long)plane * P * Q;
+        for (int hw = blockIdx.x * blockDim.x + threadIdx.x; hw < H * W;
+             hw += blockDim.x * gridDim.x) {
+            int p0, p1, q0, q1;
+            covering(hw / W, R, sh, ph, P, &p0, &p1);
+            covering(hw % W, S, sw, pw, Q, &q0, &q1);
+            double sum = 0.0;
+            for (int p = p0; p <= p1; ++p) {
+                for (int q = q0; q <= q1; ++q) {
+                    if (argmax[out + p * Q + q] == hw) sum += (double)gy[out + p * Q + q];
+                }
+            }
+            gx[(long long)plane * H * W + hw] = (T)sum;
         }
     }
 }

@@ -28,15 +28,15 @@ def maxpool2d_forward(x, kernel, stride, padding):
     return y, argmax
 
 
-def maxpool2d_backward(gy, argmax, x_shape):
-    """(N, C, P, Q) -> gx (N, C, H, W): each gradient goes to its window's maximum."""
+def maxpool2d_backward(gy, argmax, x_shape, kernel, stride, padding):
+    """(N, C, P, Q) -> gx (N, C, H, W): each gradient goes to its window's maximum (a gather,
+    deterministic)."""
     n, c, h, w = x_shape
-    p, q = gy.shape[2:]
-    gx = xp.zeros(tuple(x_shape), dtype=gy.dtype)  # the kernel adds into it
-    grid, block = plane_grid(n * c, p * q)
+    _, _, geometry = _geometry(x_shape, kernel, stride, padding)
+    gx = xp.empty(tuple(x_shape), dtype=gy.dtype)
+    grid, block = plane_grid(n * c, h * w)
     SOURCE.launch("maxpool2d_backward", gy.dtype, grid, block,
-                  (contiguous(gy), xp.ascontiguousarray(argmax, dtype=np.int64), i32(h * w),
-                   i32(p * q), i32(n * c), gx))
+                  (contiguous(gy), xp.ascontiguousarray(argmax, dtype=np.int64), *geometry, gx))
     return gx
 
 

@@ -33,6 +33,8 @@ class Platform:
         self.to_host = to_host
         self.build = build
         self.built = {}  # (path, dtype) -> {kernel name: launchable}
+        self.scratch = {}  # small device arrays kept between launches (loss.py's label flag)
+        self.checks = {}  # name -> check(): device-side checks to report at the next read
 
 
 # --- CuPy ---------------------------------------------------------------------------------------
@@ -114,8 +116,18 @@ xp = _ArrayModule()
 
 
 def to_host(a):
-    """(device array) -> numpy.ndarray."""
-    return platform().to_host(a)
+    """(device array) -> numpy.ndarray, after reporting what device-side checks found since the
+    last read (a copy to the host waits for the device anyway: the checks cost no extra wait)."""
+    current = platform()
+    while current.checks:
+        _, check = current.checks.popitem()
+        check()
+    return current.to_host(a)
+
+
+def check_before_next_read(name, check):
+    """Run check() (which reads device memory and may raise) before the next to_host()."""
+    platform().checks[name] = check
 
 
 # --- kernels ----------------------------------------------------------------------------------

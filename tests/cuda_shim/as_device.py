@@ -1,23 +1,20 @@
 """An opt-in pytest plugin: device 'cuda' becomes the cuda backend's table running on the CPU
 shim (NumPy arrays, the .cu kernels built by g++), so every op test's cuda parametrisation
 (gradient checks, PyTorch parity) runs through the cuda kernels and their launch code on a
-machine without a GPU. Slow (about 15 minutes for the whole suite on 2 cores):
+machine without a GPU. Slow: minutes (the ResNet-50 parity tests take most of them):
 
     PYTHONPATH=tests python -m pytest -p cuda_shim.as_device -k cuda tests/ \\
         --ignore=tests/test_kernels_cuda.py
 
 The tests that expect no GPU (test_backend.py) are skipped then, as on a GPU machine.
 """
-import pathlib
-import tempfile
-
 import tinyres.backend
 from tinyres.kernels import cuda
 from tinyres.kernels.cuda import runtime
 
+from .device import SHARED_BUILD_DIR
 from .platform import shim_platform
 
-_BUILD_DIR = pathlib.Path(tempfile.gettempdir()) / "tinyres_cuda_shim"
-_BUILD_DIR.mkdir(exist_ok=True)
-runtime.use(shim_platform(_BUILD_DIR))
-tinyres.backend._LOADERS["cuda"] = lambda: cuda.TABLE  # instead of requiring CuPy and a GPU
+SHARED_BUILD_DIR.mkdir(exist_ok=True)
+runtime.use(shim_platform(SHARED_BUILD_DIR))
+tinyres.backend._LOADERS["cuda"] = lambda kernels: cuda.TABLE  # not CuPy and a GPU

@@ -1,24 +1,36 @@
 // CUDA's built-ins for g++, so that the .cu files of kernels/cuda compile unchanged as C++ and
 // run on the CPU (tests/cuda_shim/platform.py includes this header, then the .cu file).
 //
-// A grid runs one block at a time; a block's threads run as fibers (ucontext) on one OS
-// thread, each until its next __syncthreads(), round after round in a shuffled order, so block
-// reductions work as on a GPU and a missing barrier shows as a wrong result. __shared__ arrays
-// become function statics, which is right because only one block runs at a time. atomicAdd is
-// a plain add (nothing runs concurrently). A launch checks, as the driver would not: argument
-// count and C types against the kernel's parameters, CUDA's limits on block and grid sizes,
-// and that no thread returns while others wait at a barrier.
+// A grid runs one block at a time; a block's threads run as fibers on one OS thread, each until
+// its next __syncthreads(), round after round in a shuffled order, so block reductions work as
+// on a GPU and a missing barrier shows as a wrong result. __shared__ arrays become function
+// statics, which is right because only one block runs at a time. atomicAdd is a plain add
+// (nothing runs concurrently). A launch checks, as the driver would not: argument count and C
+// types against the kernel's parameters, CUDA's limits on block and grid sizes, and that no
+// thread returns while others wait at a barrier.
+//
+// Fibers are made once (makecontext) and reused by every block and launch; they switch with
+// _setjmp/_longjmp, which, unlike swapcontext, make no system call (swapcontext saves the signal
+// mask each time: 1-2 us per switch, most of a training step's time on the shim). Under
+// AddressSanitizer, which follows stack switches only through swapcontext, they use swapcontext.
 #pragma once
 
+#undef _FORTIFY_SOURCE  // its longjmp check refuses jumps between stacks, which fibers make
 #include <math.h>
+#include <setjmp.h>
 #include <ucontext.h>
 
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SHIM_SWAPCONTEXT 1
+#endif
 
 struct dim3 {
     unsigned int x = 1, y = 1, z = 1;
@@ -37,21 +49,63 @@ namespace shim {
 enum class State { kRunnable, kAtBarrier, kDone };
 
 struct Fiber {
-    ucontext_t context;
     std::vector<char> stack = std::vector<char>(128 * 1024);
+    ucontext_t context;  // the first entry (every switch under SHIM_SWAPCONTEXT)
+    jmp_buf jump;  // where a started fiber continues
+    bool started = false;
     State state = State::kRunnable;
     dim3 index;
 };
 
-inline ucontext_t scheduler;
+inline ucontext_t scheduler_context;
+inline jmp_buf scheduler_jump;
 inline Fiber* running = nullptr;
 inline std::function<void()> body;  // the kernel call every thread makes
-inline std::vector<Fiber> fibers;
+inline std::vector<std::unique_ptr<Fiber>> fibers;  // stable addresses: contexts point inside
 
-inline void trampoline()
+// From the running fiber back to the scheduler; returns when the scheduler resumes it.
+inline void to_scheduler()
 {
-    body();
-    running->state = State::kDone;  // then uc_link resumes the scheduler
+#ifdef SHIM_SWAPCONTEXT
+    swapcontext(&running->context, &scheduler_context);
+#else
+    if (!_setjmp(running->jump)) _longjmp(scheduler_jump, 1);
+#endif
+}
+
+// A fiber runs the kernel body once per block it is given, for as many blocks as come.
+inline void fiber_main()
+{
+    for (;;) {
+        body();
+        running->state = State::kDone;
+        to_scheduler();
+    }
+}
+
+// From the scheduler into fiber f: its first entry starts fiber_main on its own stack.
+inline void to_fiber(Fiber& f)
+{
+    running = &f;
+    if (!f.started) {
+        f.started = true;
+        getcontext(&f.context);
+        f.context.uc_stack.ss_sp = f.stack.data();
+        f.context.uc_stack.ss_size = f.stack.size();
+        f.context.uc_link = nullptr;  // fiber_main never returns
+        makecontext(&f.context, fiber_main, 0);
+#ifdef SHIM_SWAPCONTEXT
+        swapcontext(&scheduler_context, &f.context);
+#else
+        if (!_setjmp(scheduler_jump)) setcontext(&f.context);
+#endif
+        return;
+    }
+#ifdef SHIM_SWAPCONTEXT
+    swapcontext(&scheduler_context, &f.context);
+#else
+    if (!_setjmp(scheduler_jump)) _longjmp(f.jump, 1);
+#endif
 }
 
 }  // namespace shim
@@ -59,7 +113,7 @@ inline void trampoline()
 inline void __syncthreads()
 {
     shim::running->state = shim::State::kAtBarrier;
-    swapcontext(&shim::running->context, &shim::scheduler);
+    shim::to_scheduler();
 }
 
 template <typename T>
@@ -89,16 +143,11 @@ inline void shuffle(std::vector<unsigned>& order)
 inline bool run_block(char* error, int error_size)
 {
     const unsigned threads = blockDim.x * blockDim.y * blockDim.z;
-    if (fibers.size() < threads) fibers.resize(threads);
+    while (fibers.size() < threads) fibers.push_back(std::make_unique<Fiber>());
     for (unsigned t = 0; t < threads; ++t) {
-        Fiber& f = fibers[t];
+        Fiber& f = *fibers[t];
         f.state = State::kRunnable;
         f.index = {t % blockDim.x, (t / blockDim.x) % blockDim.y, t / (blockDim.x * blockDim.y)};
-        getcontext(&f.context);
-        f.context.uc_stack.ss_sp = f.stack.data();
-        f.context.uc_stack.ss_size = f.stack.size();
-        f.context.uc_link = &scheduler;
-        makecontext(&f.context, trampoline, 0);
     }
     std::vector<unsigned> order(threads);
     for (unsigned t = 0; t < threads; ++t) order[t] = t;
@@ -106,12 +155,11 @@ inline bool run_block(char* error, int error_size)
         shuffle(order);
         unsigned done = 0, waiting = 0;
         for (unsigned t : order) {
-            Fiber& f = fibers[t];
+            Fiber& f = *fibers[t];
             if (f.state != State::kDone) {
                 threadIdx = f.index;
-                running = &f;
                 f.state = State::kRunnable;
-                swapcontext(&scheduler, &f.context);
+                to_fiber(f);
             }
             (f.state == State::kDone ? done : waiting) += 1;
         }
@@ -119,6 +167,9 @@ inline bool run_block(char* error, int error_size)
         if (done != 0) {
             snprintf(error, error_size, "block (%u, %u, %u): %u threads wait at __syncthreads()"
                      " while %u have returned", blockIdx.x, blockIdx.y, blockIdx.z, waiting, done);
+            for (unsigned t = 0; t < threads; ++t) {  // abandon the waiting threads' frames:
+                if (fibers[t]->state != State::kDone) fibers[t]->started = false;  // restart
+            }
             return false;
         }
     }

@@ -28,6 +28,10 @@ class BatchNorm2d(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        # num_batches_tracked's array when last counted, and its value then: the count lives on the
+        # host too, so momentum=None needs no device read per batch (see _count_after)
+        self._counted = (None if self.num_batches_tracked is None
+                         else self.num_batches_tracked.data, 0)
 
     def forward(self, x):
         use_batch_stats = self.training or self.running_mean is None
@@ -39,10 +43,19 @@ class BatchNorm2d(Module):
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             counter = self.num_batches_tracked
-            counter.data = counter._backend.add(counter.data, 1)
+            before = counter.data
+            counter.data = counter._backend.add(before, 1)
             if self.momentum is None:
-                momentum = 1.0 / counter.item()
+                momentum = 1.0 / self._count_after(before, counter.data)
         return momentum
+
+    def _count_after(self, before, after):
+        """The batch count now, a Python int: one more than last time, unless the buffer was
+        replaced since (load_state_dict, to()); only then is it read from the device."""
+        array, count = self._counted
+        count = count + 1 if array is before else int(self.num_batches_tracked.item())
+        self._counted = (after, count)
+        return count
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}," \

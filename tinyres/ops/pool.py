@@ -6,6 +6,7 @@ from . import checks
 class MaxPool2d(Function):
     def forward(self, x, kernel, stride, padding):
         self.x_shape = tuple(x.shape)
+        self.window = (kernel, stride, padding)
         if x.size == 0:  # an empty batch or channel axis: an empty output, as PyTorch
             self.save_for_backward(None)
             return self.k.zeros(checks.window_output(self.x_shape, kernel, stride, padding),
@@ -20,7 +21,7 @@ class MaxPool2d(Function):
         (argmax,) = self.saved
         if argmax is None:
             return (self.k.zeros(self.x_shape, gy.dtype),)
-        return (self.k.maxpool2d_backward(gy, argmax, self.x_shape),)
+        return (self.k.maxpool2d_backward(gy, argmax, self.x_shape, *self.window),)
 
 
 class AvgPool2d(Function):

@@ -1,14 +1,18 @@
 """Optimizer: parameter groups, per-parameter state and PyTorch-shaped state_dict().
 
 Subclasses give their defaults, a `_check_group` that validates hyper-parameters and a `_update`
-that calls one backend kernel per parameter. State buffers live on each parameter's device;
-state_dict() copies them to the host as numpy arrays, so a checkpoint is picklable and loads onto
-any device.
+that calls one backend kernel per parameter. State buffers live on each parameter's device and
+dtype, and follow it: model.to("cuda") or model.double() after the optimizer was built (or took
+steps) moves the same Parameter objects, and the next step() or state_dict() moves their state
+after them. state_dict() copies the buffers to the host as numpy arrays, so a checkpoint is
+picklable and loads onto any device.
 """
 import copy
 
 import numpy as np
 
+from ..backend import get_backend, move
+from ..dtypes import is_float
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -24,6 +28,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups = []
         self.state = {}
+        self._placement = {}  # id(param) -> (device, dtype) its state buffers were made on
         groups = _as_groups(params, type(self).__name__)
         for group in groups:
             self.add_param_group(group)
@@ -72,8 +77,23 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 _check_grad(p, type(self).__name__)
-                self._update(p, p.grad, self.state.setdefault(id(p), {}), group)
+                self._update(p, p.grad, self._state_of(p), group)
         return loss
+
+    def _state_of(self, p):
+        """p's state dict, its buffers moved first to p's device and dtype if p has moved since
+        they were made (Module.to moves parameters in place; the optimizer keeps them)."""
+        state = self.state.setdefault(id(p), {})
+        here = (p.device, p.dtype)
+        made = self._placement.get(id(p), here)
+        if made != here:
+            source, target = get_backend(made[0]), get_backend(here[0])
+            for key, value in state.items():
+                if not isinstance(value, (int, float)):  # Adam's step count stays a number
+                    value = move(value, source, target)
+                    state[key] = target.astype(value, p.dtype) if is_float(value.dtype) else value
+        self._placement[id(p)] = here
+        return state
 
     # --- to be given by subclasses ----------------------------------------------------------------
     def _check_group(self, group):
@@ -92,7 +112,7 @@ class Optimizer:
             indices = list(range(index, index + len(group["params"])))
             for i, p in zip(indices, group["params"]):
                 if self.state.get(id(p)):
-                    state[i] = {k: _to_host(v, p) for k, v in self.state[id(p)].items()}
+                    state[i] = {k: _to_host(v, p) for k, v in self._state_of(p).items()}
             hyper = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
             groups.append({**hyper, "params": indices})
             index += len(indices)
@@ -123,6 +143,7 @@ class Optimizer:
         for group, values in zip(self.param_groups, merged):  # all checked: now change
             group.update({k: v for k, v in values.items() if k != "params"})
         self.state = new_state
+        self._placement.update({id(p): (p.device, p.dtype) for p in by_index.values()})
 
     def _check_entry(self, entry, key):
         """A saved parameter state holds exactly STATE_KEYS: counters as ints, the rest arrays."""

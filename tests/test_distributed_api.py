@@ -38,3 +38,32 @@ def test_a_bad_backend_is_refused_before_mpi_starts(monkeypatch):
     monkeypatch.setitem(sys.modules, "mpi4py", None)
     with pytest.raises(ValueError, match="backend must be one of \\('mpi', 'nccl'\\), got 'gloo'"):
         dist.init_process_group("gloo")
+
+
+def test_a_ctrl_c_swallowed_inside_a_callback_still_aborts_the_job(monkeypatch, capsys):
+    """A KeyboardInterrupt raised in a C callback (Numba compiling) is dropped there; the SIGINT
+    handler's timer aborts the job anyway, with the message and status 130."""
+    import os
+    import signal
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from tinyres.distributed import failure
+    aborted = threading.Event()
+    codes = []
+    comm = SimpleNamespace(Abort=lambda code: (codes.append(code), aborted.set()))
+    group = SimpleNamespace(comm=comm, rank=1, world_size=2)
+    monkeypatch.setattr(failure, "SWALLOWED_SECONDS", 0.05)
+    monkeypatch.setattr(failure, "FORWARD_SECONDS", 0.0)
+    before = signal.getsignal(signal.SIGINT)
+    with failure.abort_on_error(group, "tinyres train"):
+        try:  # the callback that swallows the interrupt
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        assert aborted.wait(5), "the job was not aborted"
+    assert codes == [130]
+    assert "tinyres train: rank 1 of 2" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGINT) is before  # the handler is put back

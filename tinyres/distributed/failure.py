@@ -4,13 +4,16 @@ MPI collectives have no timeouts of their own: when one rank dies of an exceptio
 wait in an all-reduce, they wait forever. MPI_Abort ends every process of the job (mpiexec then
 exits non-zero), so a failure is one message and a stop instead of a hang.
 """
+import signal
 import socket
 import sys
+import threading
 import time
 from contextlib import contextmanager
 
 FORWARD_SECONDS = 0.5  # time for mpiexec to forward the message before the abort kills the pipes
 INTERRUPTED = 130  # the exit status of a process stopped by SIGINT, as shells report it
+SWALLOWED_SECONDS = 3.0  # after Ctrl-C, abort anyway if no KeyboardInterrupt got through by then
 
 
 def abort(comm, message, code=1):
@@ -45,6 +48,7 @@ def abort_on_error(group, prefix="tinyres"):
     error: ...' and aborts the job; so does Ctrl-C (SIGINT: KeyboardInterrupt) on any rank,
     which would otherwise leave that rank in MPI_Finalize and the others waiting for it in a
     collective. With one rank both propagate unchanged."""
+    previous = _abort_even_if_swallowed(group, prefix)
     try:
         yield
     except Exception as error:
@@ -58,3 +62,25 @@ def abort_on_error(group, prefix="tinyres"):
         why = f"; {interrupt}" if str(interrupt) else ""
         abort(group.comm, f"{prefix}: {describe(group)}: interrupted{why}; aborting the job",
               INTERRUPTED)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _abort_even_if_swallowed(group, prefix):
+    """Ctrl-C raises KeyboardInterrupt as usual, but one raised inside a C callback (Numba
+    compiling through llvmlite, say) is printed and dropped there, and the rank would train on
+    alone. So the SIGINT handler also starts a timer that aborts the job if the interrupt has
+    not ended it within SWALLOWED_SECONDS. Returns the previous handler (None: not installed)."""
+    if (group is None or group.world_size == 1
+            or threading.current_thread() is not threading.main_thread()):
+        return None
+    message = f"{prefix}: {describe(group)}: interrupted; aborting the job"
+
+    def on_sigint(signum, frame):
+        timer = threading.Timer(SWALLOWED_SECONDS, abort, (group.comm, message, INTERRUPTED))
+        timer.daemon = True
+        timer.start()
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, on_sigint)

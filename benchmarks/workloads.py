@@ -14,6 +14,8 @@ CASES = {
     "resnet18-train": ("resnet18", 8, 224, "train"),
     "resnet50-train": ("resnet50", 8, 224, "train"),
     "cifar_resnet56-train": ("cifar_resnet56", 128, 32, "train"),
+    "cifar_resnet20-train": ("cifar_resnet20", 128, 32, "train"),
+    "cifar_resnet20-28-train": ("cifar_resnet20", 128, 28, "train"),
 }
 LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 1e-4
 

@@ -1,0 +1,88 @@
+"""The micro-kernel of the direct 3x3 weight gradient (conv3x3_weight.py): for KW output
+channels k and one input channel c, the 9 tap sums over a range of pixels,
+
+    gw[k, c, r, s] = sum over pixels p of  gy[k, p] * x[c, p + (r-1)*W + (s-1)]
+
+with x = 0 in the padding. Vectorised over 16 consecutive pixels p (as the forward tile,
+conv3x3_tile.py), but without lane masks: the caller copies each chunk of pixels in three
+variants where the padding is already zero,
+
+    x variants  (s = 0, 1, 2): x with its last column zeroed, x, x with its first column zeroed
+    gy variants (r = 0, 1, 2): gy with the first row of every image zeroed, gy, ... last row
+
+because a tap (r, s) reads, for an output pixel in column 0, the last column of the row before
+(which the s = 0 variant holds as 0), and for a pixel in row 0 the previous image, whose product
+the r = 0 variant of gy zeroes. Per 16-pixel vector: for each kernel row r, KW loads of gy and
+3 loads of x, KW*3 fused multiply-adds; KW*9 accumulators (27 of the 32 AVX-512 registers with
+KW = 3). The accumulators hold 16 partial sums each; they start from and return to memory
+(acc), so that a long range of pixels is summed in chunks, and the caller adds the 16 lanes.
+"""
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from . import simd
+
+KW = 3  # output channels per tile
+TAPS = 9
+
+
+def _rows(builder, gp, k_count, k_stride, variant_stride):
+    """gy pointers [i][r]: row variant r of output channel i (channels past k_count: row 0)."""
+    i64 = simd.I64
+    rows = []
+    for i in range(KW):
+        k = builder.select(builder.icmp_signed("<", i64(i), k_count), i64(i), i64(0))
+        first = builder.mul(k, k_stride)
+        rows.append([simd.offset(builder, gp, builder.add(first, builder.mul(i64(r),
+                                                                            variant_stride)))
+                     for r in range(3)])
+    return rows
+
+
+def _columns(builder, xp, width, x_shift, variant_stride):
+    """x pointers [r][s]: variant s of x, shifted by tap (r, s)."""
+    i64 = simd.I64
+    return [[simd.offset(builder, xp, builder.add(builder.add(
+        builder.mul(i64(s), variant_stride), x_shift),
+        builder.add(builder.mul(i64(r - 1), width), i64(s - 1)))) for s in range(3)]
+        for r in range(3)]
+
+
+@intrinsic
+def weight_tile(typingctx, x, gy, acc, v_count, width, x_shift, x_variants, gy_variants,
+                gy_stride, k_count):
+    """acc (KW, 9, 16) flat += the tap sums over 16-pixel vectors 0..v_count-1.
+
+    x: one input channel's 3 variants, x_variants apart, pixel p at x[p + x_shift] (x_shift
+    >= W + 1 zeros before the first pixel); gy: the first output channel's 3 variants,
+    gy_variants apart, pixel p at gy[p]; channels gy_stride apart (only k_count of them
+    exist: the others read channel 0, their sums are discarded); width: W, the image width.
+    """
+    signature = types.void(x, gy, acc, *([types.int64] * 7))
+
+    def codegen(context, builder, sig, args):
+        xp, gp, ap = [simd.data_pointer(context, builder, t, a)
+                      for t, a in zip(sig.args[:3], args[:3])]
+        v_count, width, x_shift, x_variants, gy_variants, gy_stride, k_count = args[3:]
+        i64 = simd.I64
+        rows = _rows(builder, gp, k_count, gy_stride, gy_variants)
+        columns = _columns(builder, xp, width, x_shift, x_variants)
+        accs = [cgutils.alloca_once(builder, simd.VEC) for _ in range(KW * TAPS)]
+        for i, a in enumerate(accs):
+            builder.store(simd.load(builder, simd.offset(builder, ap, simd.LANES * i)), a)
+        with cgutils.for_range(builder, v_count) as loop:
+            p = builder.mul(loop.index, i64(simd.LANES))
+            for r in range(3):
+                gys = [simd.load(builder, simd.offset(builder, rows[i][r], p)) for i in range(KW)]
+                for s in range(3):
+                    xs = simd.load(builder, simd.offset(builder, columns[r][s], p))
+                    index = [i * TAPS + 3 * r + s for i in range(KW)]
+                    sums = [simd.fma(builder, gys[i], xs, builder.load(accs[j]))
+                            for i, j in enumerate(index)]
+                    for j, total in zip(index, simd.barrier(builder, sums)):
+                        builder.store(total, accs[j])
+        for i, a in enumerate(accs):
+            simd.store(builder, builder.load(a), simd.offset(builder, ap, simd.LANES * i))
+        return context.get_dummy_value()
+    return signature, codegen

@@ -9,15 +9,16 @@ three variants each whose zeros stand for the padding (see the tile), with row l
 not multiples of 4 KB: the rows of a channel-major batch lie N*H*W floats apart, often a power
 of two, and would otherwise compete for the same few cache sets. Then, for every block of KW
 output channels and every input channel, the tile adds the chunk's tap sums to 16 partial sums
-per (k, c, tap), which are added up (lanes, then threads) at the end.
+per (k, c, tap), whose lanes it adds up into one float per (k, c, tap) and chunk; the threads'
+sums are added at the end.
 """
 import numpy as np
 
 from . import layout, simd, threads
-from .conv3x3_weight_tile import KW, TAPS, weight_tile
+from .conv3x3_weight_tile import ACC, KW, TAPS, weight_tile
 from .numba_setup import njit
 
-CHUNK = 512  # pixels per pass: KW channels' 3 gy variants and the x rows stay in L1
+CHUNK = 1024  # pixels per pass: the 3 gy variants of KW channels and the x rows stay in L2
 MIN_VECTORS = 64  # 16-pixel vectors per thread at least, else threads split the channels
 
 
@@ -72,7 +73,7 @@ def _copy_gy(gy, k0, k1, plane, h, w, p0, p1, gs):
 
 @njit(nogil=True, cache=True)
 def _weight_sums(x, gy, acc, c, k, h, w, p_lo, p_hi, b_lo, b_hi):
-    """acc (blocks, c, KW*9*16) += the lane-wise tap sums of output-channel blocks b_lo..b_hi-1
+    """acc (blocks, c, ACC) += the tap sums of output-channel blocks b_lo..b_hi-1
     over pixels p_lo..p_hi-1 (p_lo a multiple of 16); x (c, plane), gy (k, plane) flat."""
     plane = x.size // c
     halo = (w + 1 + simd.LANES - 1) // simd.LANES * simd.LANES
@@ -109,9 +110,9 @@ def conv2d_backward_weight(gy, x):
     blocks = -(-k // KW)
 
     def work(task):
-        acc = np.zeros((blocks, c, KW * TAPS * simd.LANES), dtype=np.float32)
+        acc = np.zeros((blocks, c, ACC), dtype=np.float32)
         _weight_sums(xc.reshape(-1), gc.reshape(-1), acc, c, k, h, w, *task)
         return acc
     acc = threads.parallel_sum(work, _tasks(n * h * w, blocks))
-    sums = acc.reshape(blocks, c, KW, TAPS, simd.LANES).sum(axis=-1)
+    sums = acc[:, :, :KW * TAPS].reshape(blocks, c, KW, TAPS)
     return np.ascontiguousarray(sums.transpose(0, 2, 1, 3).reshape(blocks * KW, c, 3, 3)[:k])

@@ -14,8 +14,9 @@ because a tap (r, s) reads, for an output pixel in column 0, the last column of 
 (which the s = 0 variant holds as 0), and for a pixel in row 0 the previous image, whose product
 the r = 0 variant of gy zeroes. Per 16-pixel vector: for each kernel row r, KW loads of gy and
 3 loads of x, KW*3 fused multiply-adds; KW*9 accumulators (27 of the 32 AVX-512 registers with
-KW = 3). The accumulators hold 16 partial sums each; they start from and return to memory
-(acc), so that a long range of pixels is summed in chunks, and the caller adds the 16 lanes.
+KW = 3). Each accumulator holds 16 partial sums; at the end the tile adds up their lanes (simd.lane_sums:
+a few shuffles per accumulator) and adds the KW*9 totals to acc in memory, so that a long range
+of pixels can be summed in chunks.
 """
 from numba import types
 from numba.core import cgutils
@@ -25,6 +26,7 @@ from . import simd
 
 KW = 3  # output channels per tile
 TAPS = 9
+ACC = -(-KW * TAPS // simd.LANES) * simd.LANES  # floats of a tile's sums in memory
 
 
 def _rows(builder, gp, k_count, k_stride, variant_stride):
@@ -52,7 +54,8 @@ def _columns(builder, xp, width, x_shift, variant_stride):
 @intrinsic
 def weight_tile(typingctx, x, gy, acc, v_count, width, x_shift, x_variants, gy_variants,
                 gy_stride, k_count):
-    """acc (KW, 9, 16) flat += the tap sums over 16-pixel vectors 0..v_count-1.
+    """acc (ACC,) += the tap sums (k, r, s) over 16-pixel vectors 0..v_count-1, in
+    acc[9 k + 3 r + s] (ACC = KW * 9 rounded up to 16 floats).
 
     x: one input channel's 3 variants, x_variants apart, pixel p at x[p + x_shift] (x_shift
     >= W + 1 zeros before the first pixel); gy: the first output channel's 3 variants,
@@ -68,9 +71,7 @@ def weight_tile(typingctx, x, gy, acc, v_count, width, x_shift, x_variants, gy_v
         i64 = simd.I64
         rows = _rows(builder, gp, k_count, gy_stride, gy_variants)
         columns = _columns(builder, xp, width, x_shift, x_variants)
-        accs = [cgutils.alloca_once(builder, simd.VEC) for _ in range(KW * TAPS)]
-        for i, a in enumerate(accs):
-            builder.store(simd.load(builder, simd.offset(builder, ap, simd.LANES * i)), a)
+        accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(KW * TAPS)]
         with cgutils.for_range(builder, v_count) as loop:
             p = builder.mul(loop.index, i64(simd.LANES))
             for r in range(3):
@@ -82,7 +83,10 @@ def weight_tile(typingctx, x, gy, acc, v_count, width, x_shift, x_variants, gy_v
                             for i, j in enumerate(index)]
                     for j, total in zip(index, simd.barrier(builder, sums)):
                         builder.store(total, accs[j])
-        for i, a in enumerate(accs):
-            simd.store(builder, builder.load(a), simd.offset(builder, ap, simd.LANES * i))
+        for first in range(0, KW * TAPS, simd.LANES):  # acc[j] += the sum of accs[j]'s lanes
+            part = simd.offset(builder, ap, first)
+            sums = simd.lane_sums(builder, [builder.load(a)
+                                            for a in accs[first:first + simd.LANES]])
+            simd.store(builder, builder.fadd(simd.load(builder, part), sums), part)
         return context.get_dummy_value()
     return signature, codegen

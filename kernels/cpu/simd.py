@@ -125,6 +125,31 @@ def horizontal_sum(builder, value):
     return total
 
 
+def _fold(builder, x, y, width):
+    """Two vectors made of groups of `width` lanes -> one of groups of width/2 lanes: each
+    group's two halves added, x's groups first, then y's."""
+    groups, half = LANES // width, width // 2
+    firsts = [g * width + i for g in range(groups) for i in range(half)]
+    seconds = [g * width + half + i for g in range(groups) for i in range(half)]
+
+    def pick(lanes):
+        both = lanes + [LANES + lane for lane in lanes]
+        return builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(I32, LANES), both))
+    return builder.fadd(pick(firsts), pick(seconds))
+
+
+def lane_sums(builder, vectors):
+    """The sums of the lanes of up to 16 vectors, as one vector (lane i: vector i's sum; lanes
+    past the last vector 0): 4 rounds of shuffles and adds, 45 operations for 16 vectors
+    instead of 15 dependent ones per vector."""
+    level = list(vectors) + [zeros()] * (LANES - len(vectors))
+    width = LANES
+    while width > 1:
+        level = [_fold(builder, level[i], level[i + 1], width) for i in range(0, len(level), 2)]
+        width //= 2
+    return level[0]
+
+
 def _tail_mask(builder, count):
     """The mask of the first `count` (< 16) lanes."""
     one = ir.Constant(I64, 1)

@@ -4,21 +4,21 @@ on channel-major activations with the micro-kernel of conv3x3_weight_tile.py:
     gw[k, c, r, s] = sum over pixels p of gy[k, p] * x[c, p + (r-1)*W + (s-1)]
 
 Each thread takes a range of pixels (on small maps, a range of output-channel blocks instead)
-and walks it in chunks of CHUNK pixels. Per chunk it copies x and gy into scratch memory, in the
-three variants each whose zeros stand for the padding (see the tile), with row lengths that are
-not multiples of 4 KB: the rows of a channel-major batch lie N*H*W floats apart, often a power
-of two, and would otherwise compete for the same few cache sets. Then, for every block of KW
-output channels and every input channel, the tile adds the chunk's tap sums to 16 partial sums
-per (k, c, tap), whose lanes it adds up into one float per (k, c, tap) and chunk; the threads'
-sums are added at the end.
+and walks it in chunks of CHUNK pixels. Per chunk it copies x (with zeros around it) and gy
+(in the three row variants the tile needs) into scratch memory whose rows are not multiples of
+4 KB apart: the rows of a channel-major batch lie N*H*W floats apart, often a power of two,
+and would otherwise compete for the same few cache sets. Then, for every block of KW output
+channels and every input channel, the tile adds the chunk's tap sums to one float per
+(k, c, tap); the threads' sums are added at the end.
 """
 import numpy as np
 
 from . import layout, simd, threads
+from .conv3x3_direct import lane_masks
 from .conv3x3_weight_tile import ACC, KW, TAPS, weight_tile
 from .numba_setup import njit
 
-CHUNK = 1024  # pixels per pass: the 3 gy variants of KW channels and the x rows stay in L2
+CHUNK = 1024  # pixels per pass: the chunk's copies stay in L2
 MIN_VECTORS = 64  # 16-pixel vectors per thread at least, else threads split the channels
 
 
@@ -38,19 +38,12 @@ def _copy(src, start, dst, begin, end):
 
 
 @njit(nogil=True, cache=True)
-def _copy_x(x, c, plane, w, p0, p1, halo, xs):
-    """xs (c, 3, L): pixels p0-halo .. p1+halo-1 of each channel of x (c*plane flat), 0 outside
-    the batch, variant 0 with column W-1 zeroed, 1 as it is, 2 with column 0 zeroed."""
+def _copy_x(x, c, plane, p0, p1, halo, xs):
+    """xs (c, L): pixels p0-halo .. p1+halo-1 of each channel of x (c*plane flat), 0 outside
+    the batch."""
     lo, hi = max(0, p0 - halo), min(plane, p1 + halo)
-    a, b = lo - p0 + halo, hi - p0 + halo
     for ci in range(c):
-        for s in range(3):
-            row = xs[ci, s]
-            _copy(x, ci * plane + lo, row, a, b)
-            if s != 1:
-                column = w - 1 if s == 0 else 0
-                for q in range(lo + (column - lo % w) % w, hi, w):
-                    row[q - p0 + halo] = 0
+        _copy(x, ci * plane + lo, xs[ci], lo - p0 + halo, hi - p0 + halo)
 
 
 @njit(nogil=True, cache=True)
@@ -72,24 +65,24 @@ def _copy_gy(gy, k0, k1, plane, h, w, p0, p1, gs):
 
 
 @njit(nogil=True, cache=True)
-def _weight_sums(x, gy, acc, c, k, h, w, p_lo, p_hi, b_lo, b_hi):
+def _weight_sums(x, gy, acc, masks, c, k, h, w, p_lo, p_hi, b_lo, b_hi):
     """acc (blocks, c, ACC) += the tap sums of output-channel blocks b_lo..b_hi-1
     over pixels p_lo..p_hi-1 (p_lo a multiple of 16); x (c, plane), gy (k, plane) flat."""
     plane = x.size // c
     halo = (w + 1 + simd.LANES - 1) // simd.LANES * simd.LANES
     k0, k1 = b_lo * KW, min(k, b_hi * KW)
-    xs = np.empty((c, 3, _row_length(CHUNK + 2 * halo)), dtype=np.float32)
+    xs = np.empty((c, _row_length(CHUNK + 2 * halo)), dtype=np.float32)
     gs = np.empty((k1 - k0, 3, _row_length(CHUNK)), dtype=np.float32)
     for p0 in range(p_lo, p_hi, CHUNK):
         p1 = min(p_hi, p0 + CHUNK)
-        _copy_x(x, c, plane, w, p0, p1, halo, xs)
+        _copy_x(x, c, plane, p0, p1, halo, xs)
         _copy_gy(gy, k0, k1, plane, h, w, p0, p1, gs)
         vectors = (p1 - p0 + simd.LANES - 1) // simd.LANES
         for b in range(b_lo, b_hi):
             g = gs[b * KW - k0:].reshape(-1)
             for ci in range(c):
-                weight_tile(xs[ci].reshape(-1), g, acc[b, ci], vectors, w, halo,
-                            xs.shape[2], gs.shape[2], 3 * gs.shape[2], min(KW, k - b * KW))
+                weight_tile(xs[ci], g, acc[b, ci], masks, p0 // simd.LANES, vectors, w, halo,
+                            gs.shape[2], 3 * gs.shape[2], min(KW, k - b * KW))
 
 
 def _tasks(plane, blocks):
@@ -108,10 +101,11 @@ def conv2d_backward_weight(gy, x):
     c, n, h, w = xc.shape
     k = gc.shape[0]
     blocks = -(-k // KW)
+    masks = lane_masks(n, h, w)
 
     def work(task):
         acc = np.zeros((blocks, c, ACC), dtype=np.float32)
-        _weight_sums(xc.reshape(-1), gc.reshape(-1), acc, c, k, h, w, *task)
+        _weight_sums(xc.reshape(-1), gc.reshape(-1), acc, masks, c, k, h, w, *task)
         return acc
     acc = threads.parallel_sum(work, _tasks(n * h * w, blocks))
     sums = acc[:, :, :KW * TAPS].reshape(blocks, c, KW, TAPS)

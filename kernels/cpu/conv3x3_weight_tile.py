@@ -4,19 +4,20 @@ channels k and one input channel c, the 9 tap sums over a range of pixels,
     gw[k, c, r, s] = sum over pixels p of  gy[k, p] * x[c, p + (r-1)*W + (s-1)]
 
 with x = 0 in the padding. Vectorised over 16 consecutive pixels p (as the forward tile,
-conv3x3_tile.py), but without lane masks: the caller copies each chunk of pixels in three
-variants where the padding is already zero,
+conv3x3_tile.py). Tap (r, s) pairs gy at pixel p with x at p + (r-1)*W + (s-1); what the
+padding would zero is zeroed two ways:
 
-    x variants  (s = 0, 1, 2): x with its last column zeroed, x, x with its first column zeroed
-    gy variants (r = 0, 1, 2): gy with the first row of every image zeroed, gy, ... last row
+    the column (s = 0 or 2): the x load is masked with the lane mask of tap (1, s), which
+        drops the pixels in the first / last column (they would read the row before / after)
+    the row (r = 0 or 2): the caller copies gy in three row variants, r = 0 with the first
+        row of every image zeroed, r = 1 as it is, r = 2 with the last row zeroed, so that
+        the product with the row above the first (the previous image's) is 0
 
-because a tap (r, s) reads, for an output pixel in column 0, the last column of the row before
-(which the s = 0 variant holds as 0), and for a pixel in row 0 the previous image, whose product
-the r = 0 variant of gy zeroes. Per 16-pixel vector: for each kernel row r, KW loads of gy and
-3 loads of x, KW*3 fused multiply-adds; KW*9 accumulators (27 of the 32 AVX-512 registers with
-KW = 3). Each accumulator holds 16 partial sums; at the end the tile adds up their lanes (simd.lane_sums:
-a few shuffles per accumulator) and adds the KW*9 totals to acc in memory, so that a long range
-of pixels can be summed in chunks.
+Per 16-pixel vector: 2 mask loads, then for each kernel row r, KW loads of gy and 3 of x and
+KW*3 fused multiply-adds into KW*9 accumulators (27 of the 32 AVX-512 registers with KW = 3).
+Each accumulator holds 16 partial sums; at the end the tile adds up their lanes
+(simd.lane_sums: a few shuffles per accumulator) and adds the KW*9 totals to acc in memory,
+so that a long range of pixels can be summed in chunks.
 """
 from numba import types
 from numba.core import cgutils
@@ -42,42 +43,49 @@ def _rows(builder, gp, k_count, k_stride, variant_stride):
     return rows
 
 
-def _columns(builder, xp, width, x_shift, variant_stride):
-    """x pointers [r][s]: variant s of x, shifted by tap (r, s)."""
+def _columns(builder, xp, width, x_shift):
+    """x pointers [r][s]: x shifted by tap (r, s)."""
     i64 = simd.I64
-    return [[simd.offset(builder, xp, builder.add(builder.add(
-        builder.mul(i64(s), variant_stride), x_shift),
-        builder.add(builder.mul(i64(r - 1), width), i64(s - 1)))) for s in range(3)]
-        for r in range(3)]
+    return [[simd.offset(builder, xp, builder.add(x_shift, builder.add(
+        builder.mul(i64(r - 1), width), i64(s - 1)))) for s in range(3)] for r in range(3)]
 
 
 @intrinsic
-def weight_tile(typingctx, x, gy, acc, v_count, width, x_shift, x_variants, gy_variants,
+def weight_tile(typingctx, x, gy, acc, masks, v_first, v_count, width, x_shift, gy_variants,
                 gy_stride, k_count):
     """acc (ACC,) += the tap sums (k, r, s) over 16-pixel vectors 0..v_count-1, in
     acc[9 k + 3 r + s] (ACC = KW * 9 rounded up to 16 floats).
 
-    x: one input channel's 3 variants, x_variants apart, pixel p at x[p + x_shift] (x_shift
-    >= W + 1 zeros before the first pixel); gy: the first output channel's 3 variants,
+    x: one input channel, pixel p at x[p + x_shift] (x_shift >= W + 1 zeros before the first
+    pixel, as many after the last); gy: the first output channel's 3 row variants,
     gy_variants apart, pixel p at gy[p]; channels gy_stride apart (only k_count of them
-    exist: the others read channel 0, their sums are discarded); width: W, the image width.
+    exist: the others read channel 0, their sums are discarded); masks: (vectors, 9) uint16
+    flat, the lane masks of the batch's 16-pixel vectors (conv3x3_direct.lane_masks), the
+    first of this range being vector v_first; width: W, the image width.
     """
-    signature = types.void(x, gy, acc, *([types.int64] * 7))
+    signature = types.void(x, gy, acc, masks, *([types.int64] * 7))
 
     def codegen(context, builder, sig, args):
-        xp, gp, ap = [simd.data_pointer(context, builder, t, a)
-                      for t, a in zip(sig.args[:3], args[:3])]
-        v_count, width, x_shift, x_variants, gy_variants, gy_stride, k_count = args[3:]
+        xp, gp, ap, mp = [simd.data_pointer(context, builder, t, a)
+                          for t, a in zip(sig.args[:4], args[:4])]
+        v_first, v_count, width, x_shift, gy_variants, gy_stride, k_count = args[4:]
         i64 = simd.I64
         rows = _rows(builder, gp, k_count, gy_stride, gy_variants)
-        columns = _columns(builder, xp, width, x_shift, x_variants)
+        columns = _columns(builder, xp, width, x_shift)
         accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(KW * TAPS)]
         with cgutils.for_range(builder, v_count) as loop:
             p = builder.mul(loop.index, i64(simd.LANES))
+            v = builder.mul(builder.add(v_first, loop.index), i64(TAPS))
+            # the masks of taps (1, 0) and (1, 2): the columns that have a left / right
+            # neighbour (a tap's row is taken care of by gy's row variants)
+            sides = [simd.mask(builder, builder.load(simd.offset(builder, mp, builder.add(
+                v, i64(tap))))) for tap in (3, 5)]
             for r in range(3):
                 gys = [simd.load(builder, simd.offset(builder, rows[i][r], p)) for i in range(KW)]
                 for s in range(3):
-                    xs = simd.load(builder, simd.offset(builder, columns[r][s], p))
+                    pointer = simd.offset(builder, columns[r][s], p)
+                    xs = (simd.load(builder, pointer) if s == 1 else
+                          simd.masked_load(builder, pointer, sides[s // 2]))
                     index = [i * TAPS + 3 * r + s for i in range(KW)]
                     sums = [simd.fma(builder, gys[i], xs, builder.load(accs[j]))
                             for i, j in enumerate(index)]

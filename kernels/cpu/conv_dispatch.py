@@ -1,13 +1,16 @@
 """Which algorithm computes which convolution on the cpu: every rule in one place. The figures
 behind the rules (and the commands that measure them) are in benchmarks/RESULTS.md.
 
-    3x3, stride 1, padding 1, float32, on AVX-512 (conv3x3_direct.applies):
-        forward, backward-data  direct, register-blocked (conv3x3_direct.py)
-        backward-weight         direct (conv3x3_weight.py) while C * K <= DIRECT_WEIGHT_MAX,
-                                else as below
+    3x3, stride 1, padding 1, float32, on AVX-512 (conv3x3_direct.applies), at most
+    DIRECT_MAX_CHANNELS input and output channels (the CIFAR ResNets, ResNet's first stage):
+                                direct, register-blocked: conv3x3_direct.py (forward and
+                                backward-data), conv3x3_weight.py (backward-weight)
     3x3, stride 1, padding 1, maps >= 8x8, >= 8 input channels (winograd.applies):
                                 Winograd F(2x2, 3x3) (winograd.py)
     everything else             im2col + GEMM (conv_gemm.py; few output columns: conv_narrow.py)
+
+Wider 3x3 convolutions stay with Winograd (2.25x fewer multiplications) or, on 7x7 maps, GEMM:
+there the direct kernels were slower or within 10% (1 thread, benchmarks/RESULTS.md).
 
 TINYRES_DIRECT_CONV=0 turns the direct kernels off, TINYRES_WINOGRAD=0 Winograd's (to measure
 the others, or on a machine where they are slower).
@@ -17,11 +20,12 @@ import os
 from . import conv3x3_direct, conv3x3_weight, conv_gemm, winograd
 
 DIRECT = os.environ.get("TINYRES_DIRECT_CONV", "1") != "0"
-DIRECT_WEIGHT_MAX = 64 * 64  # the weight gradient keeps 16 partial sums per (k, c, tap)
+DIRECT_MAX_CHANNELS = 64
 
 
 def _direct(x_shape, w_shape, stride, padding, dtype):
-    return DIRECT and conv3x3_direct.applies(x_shape, w_shape, stride, padding, dtype)
+    return (DIRECT and max(w_shape[:2]) <= DIRECT_MAX_CHANNELS
+            and conv3x3_direct.applies(x_shape, w_shape, stride, padding, dtype))
 
 
 def conv2d_forward(x, w, stride, padding):
@@ -44,8 +48,7 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
 
 def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
-    if (_direct(x.shape, w_shape, stride, padding, x.dtype)
-            and w_shape[0] * w_shape[1] <= DIRECT_WEIGHT_MAX):
+    if _direct(x.shape, w_shape, stride, padding, x.dtype):
         return conv3x3_weight.conv2d_backward_weight(gy, x)
     if winograd.applies(x.shape, w_shape, stride, padding):
         return winograd.conv2d_backward_weight(gy, x)

@@ -41,14 +41,17 @@ def flops(case):
     return 2 * (3 * macs - first)
 
 
-def tinyres_run(case, seed=0):
-    """A zero-argument callable that runs the case once with tinyres; also its state_dict."""
+def tinyres_run(case, seed=0, copy_state=True):
+    """A zero-argument callable that runs the case once with tinyres; also a copy of its
+    state_dict (None with copy_state=False: the memory benchmark must not count the copy)."""
     import tinyres
     import tinyres.functional as F
     name, batch, size, mode = CASES[case]
     tinyres.manual_seed(seed)
     model = tinyres.models.get(name)
-    state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    state = None
+    if copy_state:
+        state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     images, labels = inputs(batch, size, 1000 if size == 224 else 10, seed)
     x, t = tinyres.tensor(images), tinyres.tensor(labels)
     if mode == "forward":

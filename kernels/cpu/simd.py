@@ -112,6 +112,9 @@ def barrier(builder, values):
     (and spills)."""
     n = len(values)
     constraints = ",".join(["=v"] * n + [str(i) for i in range(n)] + ["~{memory}"])
+    if n == 1:  # one output is returned as it is, not in a struct
+        kind = ir.FunctionType(VEC, [VEC])
+        return [builder.asm(kind, "", constraints, list(values), side_effect=True)]
     kind = ir.FunctionType(ir.LiteralStructType([VEC] * n), [VEC] * n)
     out = builder.asm(kind, "", constraints, list(values), side_effect=True)
     return [builder.extract_value(out, i) for i in range(n)]

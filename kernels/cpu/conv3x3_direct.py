@@ -19,7 +19,7 @@ from . import layout, simd, threads
 from .conv3x3_tile import KB, PV, TAPS, TILE, tile
 from .numba_setup import njit
 
-C_BLOCK = 64  # input channels per pass: the tile's input rows and weights stay in L1
+C_BLOCK = 32  # input channels per pass: the tile's input rows and weights stay in L1
 CHUNK_BYTES = 256 << 10  # input pixels per chunk: C_BLOCK channels of them fill about a
                          # quarter of L2
 MIN_TILES = 8  # tiles per thread at least, else threads split the output channels instead

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tinyres.kernels import cpu
-from tinyres.kernels.cpu import conv3x3_direct, conv_dispatch, layout, scratch, threads, winograd
+from tinyres.kernels.cpu import (conv_direct, conv_direct_strided, conv_dispatch, layout, scratch,
+                                 threads, winograd)
 from tinyres.kernels.cpu.conv import output_size
 
 CASES = [
@@ -23,6 +24,8 @@ CASES = [
     ((3, 2, 9, 9), (3, 3), (2, 2), (1, 1)),  # strided 3x3
     ((1, 5, 1, 1), (3, 3), (1, 1), (1, 1)),  # direct 3x3 (float32): a 1x1 map
     ((2, 3, 2, 3), (3, 3), (1, 1), (1, 1)),  # direct: 2x3 maps, tiles spanning images
+    ((2, 3, 17, 14), (7, 7), (2, 2), (3, 3)),  # direct forward on phases: a stem, odd size
+    ((3, 5, 9, 7), (3, 3), (3, 2), (1, 1)),  # direct on 6 phases
 ]
 DIRECT = [  # (N, C, K, H, W) of 3x3, stride-1, padding-1 convolutions (direct in float32)
     (1, 1, 1, 1, 1),
@@ -112,11 +115,17 @@ def test_direct_3x3_kernels_match_the_reference(monkeypatch, shape, dtype, which
         _close(fast, slow, dtype, float(np.abs(slow).max()))
 
 
-def test_direct_3x3_is_taken_for_float32_on_avx512():
-    taken = conv3x3_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1), np.float32)
-    assert taken == conv3x3_direct.simd.HAS_AVX512
-    assert not conv3x3_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1), np.float64)
-    assert not conv3x3_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (2, 2), (1, 1), np.float32)
+def test_direct_kernels_are_taken_for_float32_on_avx512_where_they_fit():
+    taken = conv_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1), np.float32)
+    assert taken == conv_direct.simd.HAS_AVX512
+    assert not conv_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1), np.float64)
+    assert not conv_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (2, 2), (1, 1), np.float32)
+    stem = conv_direct_strided.applies((2, 3, 224, 224), (64, 3, 7, 7), (2, 2), (3, 3),
+                                       np.float32)
+    assert stem == conv_direct.simd.HAS_AVX512
+    # without padding a 7x7/2 output is smaller than the input's phases: not on phases
+    assert not conv_direct_strided.applies((2, 3, 9, 9), (4, 3, 7, 7), (2, 2), (0, 0),
+                                           np.float32)
 
 
 def test_direct_3x3_ignores_what_lies_past_the_batch():

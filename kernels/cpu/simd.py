@@ -1,7 +1,7 @@
 """Vector code for Numba: the few LLVM IR building blocks of the hand-vectorised kernels.
 
 Numba compiles ordinary loops, and LLVM vectorises them as it sees fit; for a register-blocked
-micro-kernel (conv3x3_ir.py) we need to say which values are 16-float vectors. A function
+micro-kernel (conv_direct_tile.py) we need to say which values are 16-float vectors. A function
 decorated with numba.extending.intrinsic receives an llvmlite IRBuilder and may emit any IR;
 the helpers below emit the pieces such a micro-kernel is made of:
 

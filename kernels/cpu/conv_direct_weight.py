@@ -1,5 +1,5 @@
 """The weight gradient of a 3x3, stride-1, padding-1 convolution in float32, computed directly
-on channel-major activations with the micro-kernel of conv3x3_weight_tile.py:
+on channel-major activations with the micro-kernel of conv_direct_weight_tile.py:
 
     gw[k, c, r, s] = sum over pixels p of gy[k, p] * x[c, p + (r-1)*W + (s-1)]
 
@@ -14,8 +14,8 @@ channels and every input channel, the tile adds the chunk's tap sums to one floa
 import numpy as np
 
 from . import layout, simd, threads
-from .conv3x3_direct import lane_masks
-from .conv3x3_weight_tile import ACC, KW, TAPS, weight_tile
+from .conv_direct import lane_masks
+from .conv_direct_weight_tile import ACC, KW, TAPS, weight_tile
 from .numba_setup import njit
 
 CHUNK = 1024  # pixels per pass: the chunk's copies stay in L2
@@ -101,7 +101,7 @@ def conv2d_backward_weight(gy, x):
     c, n, h, w = xc.shape
     k = gc.shape[0]
     blocks = -(-k // KW)
-    masks = lane_masks(n, h, w)
+    masks = lane_masks(n, (h, w), (h, w))
 
     def work(task):
         acc = np.zeros((blocks, c, ACC), dtype=np.float32)

@@ -1,10 +1,10 @@
-"""The micro-kernel of the direct 3x3 weight gradient (conv3x3_weight.py): for KW output
+"""The micro-kernel of the direct 3x3 weight gradient (conv_direct_weight.py): for KW output
 channels k and one input channel c, the 9 tap sums over a range of pixels,
 
     gw[k, c, r, s] = sum over pixels p of  gy[k, p] * x[c, p + (r-1)*W + (s-1)]
 
 with x = 0 in the padding. Vectorised over 16 consecutive pixels p (as the forward tile,
-conv3x3_tile.py). Tap (r, s) pairs gy at pixel p with x at p + (r-1)*W + (s-1); what the
+conv_direct_tile.py). Tap (r, s) pairs gy at pixel p with x at p + (r-1)*W + (s-1); what the
 padding would zero is zeroed two ways:
 
     the column (s = 0 or 2): the x load is masked with the lane mask of tap (1, s), which
@@ -59,8 +59,8 @@ def weight_tile(typingctx, x, gy, acc, masks, v_first, v_count, width, x_shift, 
     x: one input channel, pixel p at x[p + x_shift] (x_shift >= W + 1 zeros before the first
     pixel, as many after the last); gy: the first output channel's 3 row variants,
     gy_variants apart, pixel p at gy[p]; channels gy_stride apart (only k_count of them
-    exist: the others read channel 0, their sums are discarded); masks: (vectors, 9) uint16
-    flat, the lane masks of the batch's 16-pixel vectors (conv3x3_direct.lane_masks), the
+    exist: the others read channel 0, their sums are discarded); masks: (vectors, 10) uint16
+    flat, the lane masks of the batch's 16-pixel vectors (conv_direct.lane_masks), the
     first of this range being vector v_first; width: W, the image width.
     """
     signature = types.void(x, gy, acc, masks, *([types.int64] * 7))
@@ -75,7 +75,7 @@ def weight_tile(typingctx, x, gy, acc, masks, v_first, v_count, width, x_shift, 
         accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(KW * TAPS)]
         with cgutils.for_range(builder, v_count) as loop:
             p = builder.mul(loop.index, i64(simd.LANES))
-            v = builder.mul(builder.add(v_first, loop.index), i64(TAPS))
+            v = builder.mul(builder.add(v_first, loop.index), i64(TAPS + 1))
             # the masks of taps (1, 0) and (1, 2): the columns that have a left / right
             # neighbour (a tap's row is taken care of by gy's row variants)
             sides = [simd.mask(builder, builder.load(simd.offset(builder, mp, builder.add(

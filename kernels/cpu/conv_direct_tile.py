@@ -1,4 +1,4 @@
-"""The micro-kernel of the direct 3x3 convolution (conv3x3_direct.py): one tile of KB output
+"""The micro-kernel of the direct 3x3 convolution (conv_direct.py): one tile of KB output
 channels x PV*16 output pixels, kept in KB*PV vector registers while it sums over the input
 channels and the 9 taps.
 
@@ -15,6 +15,8 @@ to 16 lanes. Per (tap, c) the tile makes PV loads, KB broadcasts and KB*PV fused
 on its accumulators: with KB = 8, PV = 3, 24 FMAs for 11 loads, and 24 + 3 + 1 registers of the
 32 AVX-512 has. A tap whose masks are all zero (the row above the first image row...) is
 skipped. Tiles cross rows and images freely; lanes past the last pixel are masked off.
+The taps are a table (their offsets and masks): a strided convolution becomes one of these on
+its input split into phases (conv_direct_strided.py).
 
 The loop order is tap, then input channel: a tap's masks stay in mask registers for the whole
 channel loop, and the weights are packed (9, C, KB) so that the broadcasts read memory in order.
@@ -33,7 +35,6 @@ from . import simd
 KB = 8  # output channels per tile
 PV = 3  # 16-pixel vectors per tile
 TILE = PV * simd.LANES  # pixels per tile
-TAPS = 9
 
 
 class _Args:
@@ -44,15 +45,16 @@ class _Args:
                   for t, a in zip(signature.args[:5], args[:5])]
         self.x, self.w, self.y, self.masks, self.offsets = arrays
         (self.p0, self.xpos, self.xstride, self.channels, self.ystride, self.k_count,
-         self.accumulate) = args[5:]
+         self.accumulate, self.taps) = args[5:]
+        self.columns = builder.add(self.taps, simd.I64(1))  # of the mask table
 
 
 def _vector_masks(builder, a, i64, tap):
-    """The PV lane masks (i16 values) of the tile's vectors for one tap."""
-    first = builder.mul(builder.sdiv(a.p0, i64(simd.LANES)), i64(TAPS))
-    return [builder.load(simd.offset(builder, a.masks,
-                                     builder.add(first, builder.add(i64(TAPS * j), tap))))
-            for j in range(PV)]
+    """The PV lane masks (i16 values) of the tile's vectors for one tap (tap = taps: the
+    pixels that exist)."""
+    first = builder.mul(builder.sdiv(a.p0, i64(simd.LANES)), a.columns)
+    return [builder.load(simd.offset(builder, a.masks, builder.add(
+        first, builder.add(builder.mul(i64(j), a.columns), tap)))) for j in range(PV)]
 
 
 def _y_pointer(builder, a, i64, i, j):
@@ -111,23 +113,24 @@ def _finish(builder, a, i64, accs, inside):
 
 @intrinsic
 def tile(typingctx, x, w, y, masks, offsets, p0, xpos, xstride, channels, ystride, k_count,
-         accumulate):
-    """One tile: y[0:k_count, p0:p0+TILE] (+)= the 3x3 convolution of x with w.
+         accumulate, taps):
+    """One tile: y[0:k_count, p0:p0+TILE] (+)= the convolution of x with w.
 
-    x: (channels, xstride) flat, the tile's pixels at xpos; w: (9, channels, KB) flat, packed;
-    y: (KB, ystride) flat, rows of the tile's output channels; masks: (vectors, 9) uint16 flat,
-    lane masks of every 16-pixel vector of the batch; offsets: (9,) int64, (r-1)*W + (s-1).
-    accumulate != 0 adds to y instead of overwriting it.
+    x: (channels, xstride) flat, the tile's pixels at xpos; w: (taps, channels, KB) flat,
+    packed; y: (KB, ystride) flat, rows of the tile's output channels; masks: (vectors, taps+1)
+    uint16 flat, the lane masks of every 16-pixel vector of the output for each tap, then a
+    mask of the pixels that exist; offsets: (taps,) int64, where each tap reads x relative to
+    the output pixel (3x3, stride 1: (r-1)*W + (s-1)). accumulate != 0 adds to y.
     """
-    signature = types.void(x, w, y, masks, offsets, *([types.int64] * 7))
+    signature = types.void(x, w, y, masks, offsets, *([types.int64] * 8))
 
     def codegen(context, builder, sig, args):
         a = _Args(context, builder, sig, args)
         i64 = simd.I64
         accs = [[cgutils.alloca_once(builder, simd.VEC) for _ in range(PV)] for _ in range(KB)]
-        inside = [simd.mask(builder, b) for b in _vector_masks(builder, a, i64, i64(4))]
+        inside = [simd.mask(builder, b) for b in _vector_masks(builder, a, i64, a.taps)]
         _start(builder, a, i64, accs, inside)
-        with cgutils.for_range(builder, i64(TAPS)) as loop:
+        with cgutils.for_range(builder, a.taps) as loop:
             _tap(builder, a, i64, accs, loop.index)
         _finish(builder, a, i64, accs, inside)
         return context.get_dummy_value()

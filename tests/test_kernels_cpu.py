@@ -279,6 +279,19 @@ def test_global_avgpool_matches_the_reference(shape, dtype):
            slow(gy, shape, window, window, (0, 0), True), dtype, 1.0)
 
 
+@pytest.mark.parametrize("width", [1, 2, 5, 8, 11])
+def test_maxpool_3x3_stride_2_fast_path_keeps_ties_and_nan(width):
+    # ResNet's pooling has its own row loop: ties and NaN must still follow the reference
+    rng = np.random.default_rng(12)
+    x = rng.integers(-1, 2, (2, 3, 6, width)).astype(np.float32)
+    x[0, 0, 1, width // 2] = np.nan
+    fast, slow = _overridden("maxpool2d_forward")
+    (y, arg), (y_ref, arg_ref) = (fast(x, (3, 3), (2, 2), (1, 1)),
+                                  slow(x, (3, 3), (2, 2), (1, 1)))
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(arg, arg_ref)
+
+
 def test_maxpool_numba_and_reference_agree_on_nan():
     x = np.array([[[[1.0, np.nan], [np.nan, 5.0]]]])
     fast, slow = _overridden("maxpool2d_forward")

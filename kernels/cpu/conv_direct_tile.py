@@ -1,6 +1,6 @@
-"""The micro-kernel of the direct 3x3 convolution (conv_direct.py): one tile of KB output
-channels x PV*16 output pixels, kept in KB*PV vector registers while it sums over the input
-channels and the 9 taps.
+"""The micro-kernel of the direct convolutions (conv_direct.py, conv_direct_strided.py): one
+tile of KB output channels x PV*16 output pixels, kept in KB*PV vector registers while it sums
+over the input channels and the kernel's taps.
 
 The idea. Activations are channel-major: each channel is one contiguous row of N*H*W pixels
 (layout.py). For a 3x3, stride-1, padding-1 convolution, output pixel p of channel k is
@@ -19,9 +19,9 @@ The taps are a table (their offsets and masks): a strided convolution becomes on
 its input split into phases (conv_direct_strided.py).
 
 The loop order is tap, then input channel: a tap's masks stay in mask registers for the whole
-channel loop, and the weights are packed (9, C, KB) so that the broadcasts read memory in order.
-Measured single-threaded at 2.1-3 GHz (AVX-512, 2 FMA units, peak 176 GFLOP/s): 100-140
-GFLOP/s on CIFAR and ResNet shapes (see benchmarks/RESULTS.md).
+channel loop, and the weights are packed (taps, C, KB) so that the broadcasts read memory in
+order. Single-threaded it reaches 100-140 of the 176 GFLOP/s an AVX-512 core peaks at here
+(benchmarks/RESULTS.md).
 
 The kernel is written in LLVM IR (simd.py) because LLVM vectorises plain Numba loops of this
 shape over the input channels (a reduction) instead of over pixels.

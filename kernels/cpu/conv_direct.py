@@ -88,22 +88,36 @@ def pack(w, flip=False):
 
 
 @njit(nogil=True, cache=True)
-def _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, p_lo, p_hi, b_lo, b_hi):
+def _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, halo, p_lo, p_hi, b_lo, b_hi):
     """y (k, plane) = conv(x (c, plane), or phases of it) over output pixels p_lo..p_hi-1
-    (multiples of TILE) and output-channel blocks b_lo..b_hi-1."""
+    (multiples of TILE) and output-channel blocks b_lo..b_hi-1. halo > 0 (stride 1 only):
+    each chunk's input rows, halo pixels either side, are first copied to this thread's
+    scratch, rows not 4 KB apart."""
     taps = offsets.size
+    stride = (chunk + 2 * halo + 31) // 16 * 16
+    xs = np.zeros(c * stride if halo > 0 else 0, dtype=np.float32)
     for q0 in range(p_lo, p_hi, chunk):
         q1 = min(p_hi, q0 + chunk)
+        if halo > 0:
+            lo, hi = max(0, q0 - halo), min(plane, q1 + halo)
+            for ci in range(c):
+                row = ci * stride
+                simd.fill_zero(xs, row, lo - q0 + halo)
+                simd.copy(xs, row + lo - q0 + halo, x, ci * plane + lo, hi - lo)
+                simd.fill_zero(xs, row + hi - q0 + halo, stride - (hi - q0 + halo))
         for b in range(b_lo, b_hi):
             k_count = min(KB, k - b * KB)
             yb = y[b * KB * plane:]
             for c0 in range(0, c, C_BLOCK):
                 cn = min(C_BLOCK, c - c0)
-                xc = x[c0 * plane:]
                 wb = wp[b, c0 * taps * KB:]
                 for p0 in range(q0, q1, TILE):
-                    tile(xc, wb, yb, masks, offsets, p0, p0, plane, cn, plane, k_count, c0,
-                         taps)
+                    if halo > 0:
+                        tile(xs[c0 * stride:], wb, yb, masks, offsets, p0, p0 - q0 + halo,
+                             stride, cn, plane, k_count, c0, taps)
+                    else:
+                        tile(x[c0 * plane:], wb, yb, masks, offsets, p0, p0, plane, cn, plane,
+                             k_count, c0, taps)
 
 
 def _tasks(plane, k, chunk):
@@ -117,15 +131,15 @@ def _tasks(plane, k, chunk):
     return [(0, tiles * TILE, cuts[i], cuts[i + 1]) for i in range(n) if cuts[i] < cuts[i + 1]]
 
 
-def convolve(x, c, out_shape, wp, k, masks, offsets):
+def convolve(x, c, out_shape, wp, k, masks, offsets, halo=0):
     """x: C channels of N*P*Q pixels, flat (or several phases of them, as offsets say);
-    packed weights of K output channels -> y (K, N, P, Q)."""
+    packed weights of K output channels -> y (K, N, P, Q). halo: see _convolve."""
     plane = int(np.prod(out_shape))
     chunk = max(TILE, CHUNK_BYTES // (4 * min(c, C_BLOCK)) // TILE * TILE)
     y = np.empty(k * plane, dtype=np.float32)
 
     def work(task):
-        _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, *task)
+        _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, halo, *task)
     threads.parallel(work, _tasks(plane, k, chunk))
     return y.reshape((k,) + tuple(out_shape))
 
@@ -134,8 +148,10 @@ def _same(xc, wp, k):
     """(C, N, H, W) -> (K, N, H, W): 3x3, stride 1, padding 1."""
     c, n, h, w = xc.shape
     offsets = np.array([r * w + s for r, s in zip(ROWS3, COLUMNS3)], np.int64)
+    # copying the input rows pays from 32 channels on (benchmarks/RESULTS.md)
+    halo = (w + 1 + simd.LANES - 1) // simd.LANES * simd.LANES if c > 16 else 0
     return convolve(xc.reshape(-1), c, (n, h, w), wp, k, lane_masks(n, (h, w), (h, w)),
-                    offsets)
+                    offsets, halo)
 
 
 def conv2d_forward(x, w):

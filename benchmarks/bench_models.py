@@ -4,12 +4,14 @@ inference forward and training step; CIFAR ResNet-56 at batch 128 (32x32), train
 Time: both sides in this process, same weights and inputs, alternating runs, medians (runs of
 a second or more: the few milliseconds one side's idle threads spin after it ends do not count).
 Memory: each side alone in a child process (see memory.py); "step MB" is the peak resident
-memory above the process's footprint after its imports.
+memory above the process's footprint after its imports and a warm-up.
+The physical limit: the machine's float32 FMA peak on the same threads (bench_peak.py, best of
+3, measured first), and each side's GFLOP/s as a share of it.
 
     python -m benchmarks.bench_models [--cases resnet50-train ...] [--no-memory]
                                       [--threads 2] [--repeat 5] [--json PATH] [--png PATH]
 """
-from . import common, memory, timing, workloads
+from . import bench_peak, common, memory, timing, workloads
 
 
 def run_case(case, args):
@@ -34,6 +36,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     title = "models: tinyres vs PyTorch eager"
     meta = common.start(args, title)
+    meta["peak_gflops"] = bench_peak.peak(args.threads, repeat=3)
+    print(f"float32 FMA peak on {args.threads} threads: {meta['peak_gflops']:.0f} GFLOP/s")
     rows = []
     for case in args.cases:
         row = run_case(case, args)

@@ -51,7 +51,7 @@ def start(args, title):
 def finish(args, meta, rows, title):
     """Print the table and write the JSON and the chart when asked."""
     meta["load_1min_end"] = timing.load()
-    report.table(rows, title)
+    report.table(rows, title, meta.get("peak_gflops"))
     print(f"load average at the end: {meta['load_1min_end']}")
     if args.json:
         report.write_json(args.json, {"meta": meta, "rows": rows})

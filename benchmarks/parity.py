@@ -9,7 +9,14 @@ tests/test_resnet_parity.py builds its twins and steps with these functions and 
 tolerances; this script prints the figures behind them.
 
     python -m benchmarks.parity [--models resnet18,resnet50] [--size 64] [--batch 2]
+    python -m benchmarks.parity --models resnet18 --sizes 32,40,48,56,64
+
+--sizes prints only the float32-vs-float64 gradient errors of both sides, at each input size
+and their medians: one size can show a large error in either engine (a ReLU or max-pool input
+within rounding of its kink takes the other branch in float32), the median over sizes cannot.
 """
+import statistics
+
 import numpy as np
 
 import tinyres
@@ -129,12 +136,50 @@ def report(name, size, n):
     return lines
 
 
+def float32_gradient_errors(name, size, n):
+    """{"ours": e, "torch": e}: each side's worst float32 gradient error against PyTorch's
+    float64 gradients, for one (n, 3, size, size) batch."""
+    steps = {}
+    for dtype in ("float32", "float64"):
+        ours, theirs = twins(name, dtype=dtype)
+        x, y = batch(getattr(np, dtype), size, n, ours.fc.weight.shape[0])
+        steps[dtype] = train_step(ours, theirs, x, y)
+    exact = {what: ref for what, (_, ref) in steps["float64"].items()}
+    errors = {}
+    for side, index in (("ours", 0), ("torch", 1)):
+        pairs = {w: (pair[index], exact[w]) for w, pair in steps["float32"].items()
+                 if w.startswith("gradient")}
+        errors[side] = worst_by_kind(pairs)["gradient"][0]
+    return errors
+
+
+def size_report(name, sizes, n):
+    """Lines: the float32 gradient errors of both sides at each size, then their medians."""
+    rows = {size: float32_gradient_errors(name, size, n) for size in sizes}
+    lines = [f"{name:16s} size {size:4d}  float32 vs float64 gradient: ours {e['ours']:.1e}"
+             f"  torch {e['torch']:.1e}" for size, e in rows.items()]
+    medians = {side: statistics.median(e[side] for e in rows.values())
+               for side in ("ours", "torch")}
+    lines.append(f"{name:16s} median over {len(sizes)} sizes:   ours {medians['ours']:.1e}"
+                 f"  torch {medians['torch']:.1e}")
+    return lines
+
+
 def main(argv=None):
     p = bare_parser(__doc__)
     p.add_argument("--models", default="resnet18,resnet50", help="comma-separated names")
     p.add_argument("--size", type=int, default=64, help="image height = width (default: 64)")
     p.add_argument("--batch", type=int, default=2, help="images per batch (default: 2)")
+    p.add_argument("--sizes", help="comma-separated image sizes: float32 gradient errors of"
+                   " both sides at each, and their medians")
     args = p.parse_args(argv)
+    if args.sizes:
+        sizes = [int(v) for v in args.sizes.split(",")]
+        print(f"float32 vs float64 gradients, {args.batch}x3xSxS inputs, cpu;"
+              " error = max |float32 - torch float64| / max |torch float64|")
+        for name in args.models.split(","):
+            print("\n".join(size_report(name, sizes, args.batch)), flush=True)
+        return
     print(f"tinyres vs PyTorch, {args.batch}x3x{args.size}x{args.size}, cpu;"
           " error = max |ours - torch| / max |torch|")
     for name in args.models.split(","):

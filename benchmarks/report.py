@@ -3,11 +3,14 @@ import json
 import sys
 
 
-def table(rows, title):
-    """Print rows (dicts with name, tinyres, torch, ratio and optional gflops/memory) aligned."""
+def table(rows, title, peak=None):
+    """Print rows (dicts with name, tinyres, torch, ratio and optional gflops/memory) aligned;
+    with peak (the machine's FMA peak in GFLOP/s), each side's share of it too."""
     print(f"\n{title}")
     head = (f"{'case':44s} {'tinyres ms':>11s} {'torch ms':>10s} {'ratio':>6s}"
             f" {'GF/s ours':>9s} {'GF/s torch':>10s}")
+    if peak:
+        head += f" {'%peak ours':>10s} {'%peak torch':>11s}"
     if any("peak_mb" in r for r in rows):
         head += f" {'peak MB ours':>12s} {'peak MB torch':>13s}"
     print(head)
@@ -15,6 +18,8 @@ def table(rows, title):
     for r in rows:
         line = (f"{r['name'][:44]:44s} {r['tinyres'] * 1e3:11.2f} {r['torch'] * 1e3:10.2f}"
                 f" {r['ratio']:6.2f} {_gflops(r, 'tinyres'):>9s} {_gflops(r, 'torch'):>10s}")
+        if peak:
+            line += f" {_share(r, 'tinyres', peak):>10s} {_share(r, 'torch', peak):>11s}"
         if "peak_mb" in r:
             line += f" {r['peak_mb']['tinyres']:12.0f} {r['peak_mb']['torch']:13.0f}"
         print(line)
@@ -24,6 +29,11 @@ def table(rows, title):
 def _gflops(row, side):
     flops = row.get("flops")
     return f"{flops / row[side] / 1e9:.1f}" if flops else "-"
+
+
+def _share(row, side, peak):
+    flops = row.get("flops")
+    return f"{100 * flops / row[side] / 1e9 / peak:.0f}%" if flops else "-"
 
 
 def write_json(path, payload):

@@ -14,6 +14,8 @@ CASES = {
     "resnet18-train": ("resnet18", 8, 224, "train"),
     "resnet50-train": ("resnet50", 8, 224, "train"),
     "cifar_resnet56-train": ("cifar_resnet56", 128, 32, "train"),
+    "cifar_resnet20-train": ("cifar_resnet20", 128, 32, "train"),
+    "cifar_resnet20-28-train": ("cifar_resnet20", 128, 28, "train"),
 }
 LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 1e-4
 
@@ -39,14 +41,17 @@ def flops(case):
     return 2 * (3 * macs - first)
 
 
-def tinyres_run(case, seed=0):
-    """A zero-argument callable that runs the case once with tinyres; also its state_dict."""
+def tinyres_run(case, seed=0, copy_state=True):
+    """A zero-argument callable that runs the case once with tinyres; also a copy of its
+    state_dict (None with copy_state=False: the memory benchmark must not count the copy)."""
     import tinyres
     import tinyres.functional as F
     name, batch, size, mode = CASES[case]
     tinyres.manual_seed(seed)
     model = tinyres.models.get(name)
-    state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    state = None
+    if copy_state:
+        state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     images, labels = inputs(batch, size, 1000 if size == 224 else 10, seed)
     x, t = tinyres.tensor(images), tinyres.tensor(labels)
     if mode == "forward":

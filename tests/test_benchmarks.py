@@ -46,6 +46,20 @@ def test_report_prints_a_table_and_writes_json_and_a_chart(benchmarks, tmp_path,
     assert (tmp_path / "r.png").stat().st_size > 0
 
 
+def test_report_gives_each_side_its_share_of_the_peak(benchmarks, capsys):
+    from benchmarks import report
+    rows = [{"name": "case", "tinyres": 0.002, "torch": 0.001, "ratio": 2.0, "flops": 4e8}]
+    report.table(rows, "title", peak=400.0)  # 200 and 400 GFLOP/s: 50% and 100% of 400
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.split()[-2:] == ["50%", "100%"]
+
+
+def test_fma_peak_calibration_counts_its_flops(benchmarks):
+    from benchmarks import bench_peak
+    assert bench_peak.fma_loop(0, 1.0) == 16 * bench_peak.CHAINS  # 16 lanes of 1.0 per chain
+    assert bench_peak.gflops(1, iterations=100_000) > 1.0
+
+
 def test_model_flops_count_forward_and_training(benchmarks):
     from benchmarks import workloads
     forward = workloads.flops("resnet18-forward")
@@ -70,6 +84,14 @@ def test_parity_report_names_every_kind_of_quantity(benchmarks, torch):
     assert all(float(line.split()[6]) < 1e-3 for line in lines[-2:])
     assert max(errors) < 1e-3 and "float64 train  gradient" in "\n".join(lines)
     assert parity.relative_error([1.0, 2.0], [1.0, 4.0]) == 0.5
+
+
+def test_parity_over_sizes_prints_each_size_and_the_medians(benchmarks, torch):
+    from benchmarks import parity
+    lines = parity.size_report("cifar_resnet20", [8, 12, 16], n=2)
+    assert len(lines) == 4 and "median over 3 sizes" in lines[-1]
+    medians = [float(v) for v in lines[-1].split()[-3::2]]  # ours, torch
+    assert all(0 < m < 1e-3 for m in medians)
 
 
 def test_profiles_of_both_sides_find_the_convolutions(benchmarks, torch, monkeypatch):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from tinyres.kernels import cpu
-from tinyres.kernels.cpu import layout, scratch, threads, winograd
+from tinyres.kernels.cpu import (conv_direct, conv_direct_strided, conv_dispatch, layout, scratch,
+                                 threads, winograd)
 from tinyres.kernels.cpu.conv import output_size
 
 CASES = [
@@ -21,6 +22,19 @@ CASES = [
     ((1, 5, 4, 4), (3, 1), (3, 1), (0, 0)),
     ((4, 3, 7, 7), (3, 3), (1, 1), (1, 1)),  # 3x3 on 7x7 maps: im2col, not Winograd
     ((3, 2, 9, 9), (3, 3), (2, 2), (1, 1)),  # strided 3x3
+    ((1, 5, 1, 1), (3, 3), (1, 1), (1, 1)),  # direct 3x3 (float32): a 1x1 map
+    ((2, 3, 2, 3), (3, 3), (1, 1), (1, 1)),  # direct: 2x3 maps, tiles spanning images
+    ((2, 3, 17, 14), (7, 7), (2, 2), (3, 3)),  # direct forward on phases: a stem, odd size
+    ((3, 5, 9, 7), (3, 3), (3, 2), (1, 1)),  # direct on 6 phases
+]
+DIRECT = [  # (N, C, K, H, W) of 3x3, stride-1, padding-1 convolutions (direct in float32)
+    (1, 1, 1, 1, 1),
+    (2, 3, 5, 2, 3),
+    (1, 17, 33, 7, 7),  # C, K not multiples of 8 or 16; the last tile partly past the end
+    (3, 16, 24, 8, 8),
+    (2, 70, 9, 5, 6),  # more input channels than one pass (C_BLOCK) takes
+    (4, 8, 4, 1, 40),  # one-row images
+    (1, 2, 130, 3, 4),  # many output-channel blocks on a tiny map (threads split channels)
 ]
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["c", "channel-major"]
@@ -81,9 +95,64 @@ def test_conv_kernels_match_the_reference(shape, kernel, stride, padding, dtype,
         _close(fast, slow, dtype, float(np.abs(slow).max()))
 
 
+@pytest.mark.parametrize("shape", DIRECT, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("which", LAYOUTS)
+def test_direct_3x3_kernels_match_the_reference(monkeypatch, shape, dtype, which):
+    monkeypatch.setattr(conv_dispatch, "DIRECT_MAX_CHANNELS", 1 << 30)  # wide ones too
+    n, c, k, h, w = shape
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    wt = rng.standard_normal((k, c, 3, 3)).astype(dtype)
+    gy = rng.standard_normal((n, k, h, w)).astype(dtype)
+    args = {"conv2d_forward": (x, wt), "conv2d_backward_data": (gy, wt, x.shape),
+            "conv2d_backward_weight": (gy, x, wt.shape)}
+    for name, a in args.items():
+        fast = cpu.TABLE[name](*[_in_layout(v, which) if isinstance(v, np.ndarray) else v
+                                 for v in a], (1, 1), (1, 1))
+        slow = cpu.REFERENCE[name](*a, (1, 1), (1, 1))
+        assert fast.dtype == dtype and fast.shape == slow.shape, name
+        _close(fast, slow, dtype, float(np.abs(slow).max()))
+
+
+def test_direct_kernels_are_taken_for_float32_on_avx512_where_they_fit():
+    taken = conv_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1), np.float32)
+    assert taken == conv_direct.simd.HAS_AVX512
+    assert not conv_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (1, 1), (1, 1), np.float64)
+    assert not conv_direct.applies((2, 16, 8, 8), (16, 16, 3, 3), (2, 2), (1, 1), np.float32)
+    stem = conv_direct_strided.applies((2, 3, 224, 224), (64, 3, 7, 7), (2, 2), (3, 3),
+                                       np.float32)
+    assert stem == conv_direct.simd.HAS_AVX512
+    # without padding a 7x7/2 output is smaller than the input's phases: not on phases
+    assert not conv_direct_strided.applies((2, 3, 9, 9), (4, 3, 7, 7), (2, 2), (0, 0),
+                                           np.float32)
+
+
+def test_direct_3x3_ignores_what_lies_past_the_batch():
+    # tiles end past N*H*W: those lanes must neither count nor be written (NaN would show)
+    rng = np.random.default_rng(11)
+    size = 2 * 7 * 7
+
+    def channel_major_before_nan(c):
+        block = np.full(c * size + 40, np.nan, np.float32)
+        block[:c * size] = rng.standard_normal(c * size)
+        return block, layout.from_channel_major(block[:c * size].reshape(c, 2, 7, 7))
+    xblock, x = channel_major_before_nan(3)
+    gblock, gy = channel_major_before_nan(5)
+    wt = rng.standard_normal((5, 3, 3, 3)).astype(np.float32)
+    for name, args in (("conv2d_forward", (x, wt)), ("conv2d_backward_data", (gy, wt, x.shape)),
+                       ("conv2d_backward_weight", (gy, x, wt.shape))):
+        fast = cpu.TABLE[name](*args, (1, 1), (1, 1))
+        slow = cpu.REFERENCE[name](*[np.ascontiguousarray(a) if isinstance(a, np.ndarray)
+                                     else a for a in args], (1, 1), (1, 1))
+        _close(fast, slow, np.float32, float(np.abs(slow).max()))
+    assert np.isnan(xblock[3 * size:]).all() and np.isnan(gblock[5 * size:]).all()
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_winograd_and_im2col_paths_agree(monkeypatch, enabled):
     monkeypatch.setattr(winograd, "ENABLED", enabled)
+    monkeypatch.setattr(conv_dispatch, "DIRECT", False)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((5, 8, 12, 9)).astype(np.float32)
     w = rng.standard_normal((4, 8, 3, 3)).astype(np.float32)
@@ -208,6 +277,19 @@ def test_global_avgpool_matches_the_reference(shape, dtype):
     fast, slow = _overridden("avgpool2d_backward")
     _close(fast(gy, shape, window, window, (0, 0), True),
            slow(gy, shape, window, window, (0, 0), True), dtype, 1.0)
+
+
+@pytest.mark.parametrize("width", [1, 2, 5, 8, 11])
+def test_maxpool_3x3_stride_2_fast_path_keeps_ties_and_nan(width):
+    # ResNet's pooling has its own row loop: ties and NaN must still follow the reference
+    rng = np.random.default_rng(12)
+    x = rng.integers(-1, 2, (2, 3, 6, width)).astype(np.float32)
+    x[0, 0, 1, width // 2] = np.nan
+    fast, slow = _overridden("maxpool2d_forward")
+    (y, arg), (y_ref, arg_ref) = (fast(x, (3, 3), (2, 2), (1, 1)),
+                                  slow(x, (3, 3), (2, 2), (1, 1)))
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(arg, arg_ref)
 
 
 def test_maxpool_numba_and_reference_agree_on_nan():

@@ -5,7 +5,7 @@ the two agree.
 The fast kernels store image batches channel-major (see layout.py): same (N, C, H, W) shapes and
 values as the reference, other strides.
 """
-from . import (activation, arrays, batchnorm, batchnorm_numba, conv, conv_gemm, conv_numba,
+from . import (activation, arrays, batchnorm, batchnorm_numba, conv, conv_dispatch, conv_numba,
                elementwise_numba, linalg, loss, optim, optim_numba, pool, pool_numba)
 
 REFERENCE = {
@@ -62,9 +62,9 @@ NUMBA_OVERRIDES = {
     "matmul": linalg.matmul,
     "im2col": conv_numba.im2col,
     "col2im": conv_numba.col2im,
-    "conv2d_forward": conv_gemm.conv2d_forward,
-    "conv2d_backward_data": conv_gemm.conv2d_backward_data,
-    "conv2d_backward_weight": conv_gemm.conv2d_backward_weight,
+    "conv2d_forward": conv_dispatch.conv2d_forward,
+    "conv2d_backward_data": conv_dispatch.conv2d_backward_data,
+    "conv2d_backward_weight": conv_dispatch.conv2d_backward_weight,
     "batchnorm_forward_train": batchnorm_numba.batchnorm_forward_train,
     "batchnorm_forward_eval": batchnorm_numba.batchnorm_forward_eval,
     "batchnorm_backward": batchnorm_numba.batchnorm_backward,

@@ -8,8 +8,8 @@ images g (a range of columns):
     backward weight  gw       (K, C*R*S)   = sum over g of gy[:, g] @ cols_g.T
 
 A 1x1 convolution needs no im2col: stride 1 reads x itself, a larger stride subsamples it.
-3x3 stride-1 convolutions on maps of 8x8 and more go to Winograd's algorithm (winograd.py), and
-convolutions with few output columns split the GEMM by rows instead (conv_narrow.py).
+Convolutions with few output columns split the GEMM by rows instead (conv_narrow.py). Which
+convolutions come here rather than to the direct or Winograd kernels: conv_dispatch.py.
 Groups are as large as fits in cache (GROUP_BYTES of columns) and are spread over the threads
 (threads.py), so each group's columns go from im2col to the GEMM without leaving the core's
 cache; measured on CIFAR ResNet shapes, GEMMs on cache-sized groups run up to 2x faster than one
@@ -17,7 +17,7 @@ GEMM over the whole batch. Columns live in per-thread scratch memory; returned a
 """
 import numpy as np
 
-from . import conv_narrow, layout, threads, winograd
+from . import conv_narrow, layout, threads
 from .conv import output_size
 from .conv_numba import col2im_cm, im2col_cm, subsample_cm, upsample_cm
 from .scratch import scratch
@@ -72,8 +72,6 @@ def _matrix(a):
 
 def conv2d_forward(x, w, stride, padding):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major."""
-    if winograd.applies(x.shape, w.shape, stride, padding):
-        return winograd.conv2d_forward(x, w)
     plan = _Plan(x.shape, w.shape, stride, padding, x.dtype.itemsize)
     xc = layout.channel_major(x)
     w2 = w.reshape(plan.k, -1)
@@ -91,8 +89,6 @@ def conv2d_forward(x, w, stride, padding):
 
 def conv2d_backward_data(gy, w, x_shape, stride, padding):
     """(N, K, P, Q), (K, C, R, S) -> gx (N, C, H, W), stored channel-major."""
-    if winograd.applies(x_shape, w.shape, stride, padding):
-        return winograd.conv2d_backward_data(gy, w)
     plan = _Plan(x_shape, w.shape, stride, padding, gy.dtype.itemsize)
     wt = w.reshape(plan.k, -1).T  # (C*R*S, K), a transposed view BLAS reads as is
     g = _matrix(gy)
@@ -119,8 +115,6 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
 
 def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
-    if winograd.applies(x.shape, w_shape, stride, padding):
-        return winograd.conv2d_backward_weight(gy, x)
     plan = _Plan(x.shape, w_shape, stride, padding, x.dtype.itemsize)
     xc, g = layout.channel_major(x), _matrix(gy)
     if conv_narrow.applies(plan):

@@ -3,17 +3,14 @@ cpu, cpu-reference, cuda; cuda skips cleanly where there is no GPU), `torch` giv
 reference (required when TINYRES_REQUIRE_TORCH=1, as in CI, so that the comparisons cannot
 silently skip)."""
 import os
-import sys
 
 import pytest
 from hypothesis import settings
 
 import tinyres
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:  # `pytest` (unlike `python -m pytest`) leaves the root off the path;
-    sys.path.append(ROOT)  # appended, so the installed tinyres keeps precedence: for benchmarks/
-
+# tests/ is a package (tests.ops.test_conv, tests.helpers.harness, ...): pytest puts the
+# repository root on sys.path, so `tests.helpers` and `benchmarks` import from there.
 settings.register_profile("tinyres", deadline=None, derandomize=True, max_examples=40)
 settings.load_profile("tinyres")
 

@@ -4,7 +4,7 @@ first use, and launch geometry.
 Everything CuPy-specific lives here. The kernel files reach the array library only through
 ``xp`` (CuPy's NumPy-compatible namespace) and launch kernels only through ``Source.launch``, so
 a test can swap in another ``Platform`` (NumPy arrays and the same .cu files built by g++, see
-tests/cuda_shim) and run the whole cuda table on a machine without a GPU.
+tests/helpers/cuda_shim) and run the whole cuda table on a machine without a GPU.
 """
 import pathlib
 

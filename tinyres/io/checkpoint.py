@@ -57,8 +57,8 @@ def save(obj, path):
 
 
 def _fault_test_pause():
-    """Seconds to sleep after each member written: the fault test (tests/test_fault.py) kills
-    runs inside save() and widens the window with TINYRES_TEST_SAVE_PAUSE. Unset: 0."""
+    """Seconds to sleep after each member written: the fault test
+    (tests/training/test_fault.py) kills runs inside save() and widens the window with TINYRES_TEST_SAVE_PAUSE. Unset: 0."""
     return float(os.environ.get("TINYRES_TEST_SAVE_PAUSE", 0) or 0)
 
 

@@ -1,5 +1,5 @@
-"""benchmarks/degradation.py --quick: the whole pipeline (two worker processes, merged csv, json,
-picture) on a tiny budget; and the budget arithmetic."""
+"""benchmarks/experiments/degradation.py --quick: the whole pipeline (two worker processes,
+merged csv, json, picture) on a tiny budget; and the budget arithmetic."""
 import csv
 import json
 import os
@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from benchmarks.degradation_recipe import (FULL, MODELS, predicted_seconds,
-                                           split_models)
+from benchmarks.experiments.degradation_recipe import (FULL, MODELS, predicted_seconds,
+                                                       split_models)
 from tinyres.data import mnist
 from tests.helpers.paths import ROOT
 
@@ -18,9 +18,9 @@ from tests.helpers.paths import ROOT
 @pytest.mark.skipif(not mnist.available(), reason=f"mnist5k needs: {mnist.DOWNLOAD}")
 def test_quick_run_over_two_seeds_writes_csv_json_and_png(tmp_path):
     pytest.importorskip("matplotlib", reason="the picture needs: pip install matplotlib")
-    done = subprocess.run([sys.executable, "-m", "benchmarks.degradation", "--quick", "--out",
-                           str(tmp_path), "--seeds", "0", "1"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.experiments.degradation", "--quick",
+                           "--out", str(tmp_path), "--seeds", "0", "1"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "seeds: [0, 1]" in done.stdout
     with open(tmp_path / "degradation.csv", newline="") as f:
@@ -43,7 +43,7 @@ def test_quick_run_over_two_seeds_writes_csv_json_and_png(tmp_path):
 
 
 def test_bands_are_the_mean_min_and_max_over_seeds(tmp_path):
-    from benchmarks.degradation_plot import band, plot_csv, read_csv
+    from benchmarks.experiments.degradation_plot import band, plot_csv, read_csv
     path = tmp_path / "d.csv"
     path.write_text("model,seed,iteration,train_error,test_error\n"
                     "cifar_plain20,0,1,0.5,0.4\ncifar_plain20,0,2,0.3,0.2\n"

@@ -1,10 +1,10 @@
 """The degradation problem (He et al. 2015, Fig. 1 and Fig. 6) on real digits, on a CPU.
 
-    python -m benchmarks.degradation              # the full run (see RESULTS-degradation.md)
-    python -m benchmarks.degradation --seeds 0 1 2   # three runs each: mean and min-max bands
-    python -m benchmarks.degradation --quick      # a smoke run of a few seconds
-    python -m benchmarks.degradation --time       # measure seconds per iteration, predict a run
-    python -m benchmarks.degradation --plot-only  # redraw degradation.png from degradation.csv
+    python -m benchmarks.experiments.degradation     # the full run (see RESULTS-degradation.md)
+    python -m benchmarks.experiments.degradation --seeds 0 1 2   # three runs each: mean, min-max
+    python -m benchmarks.experiments.degradation --quick       # a smoke run of a few seconds
+    python -m benchmarks.experiments.degradation --time        # seconds per iteration, a forecast
+    python -m benchmarks.experiments.degradation --plot-only   # redraw the png from the csv
 
 cifar_plain20, cifar_plain56, cifar_resnet20 and cifar_resnet56 (1 input channel) are trained
 with ONE recipe (degradation_recipe.FULL) on mnist5k: 4,000 real MNIST training digits and 1,000
@@ -77,8 +77,8 @@ def run_workers(args, groups):
     """Run one worker process (one thread) per group of models; wait for all of them."""
     workers = []
     for part, group in enumerate(groups):
-        command = [sys.executable, "-m", "benchmarks.degradation", "--worker", str(part),
-                   "--models", ",".join(group), "--out", args.out]
+        command = [sys.executable, "-m", "benchmarks.experiments.degradation",
+                   "--worker", str(part), "--models", ",".join(group), "--out", args.out]
         command += ["--quick"] if args.quick else []
         command += ["--seeds"] + [str(seed) for seed in args.seeds]
         command += ["--time"] if args.time else []
@@ -153,9 +153,10 @@ def measure(args, recipe, names):
 
 
 def parse(argv=None):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.degradation",
+    p = argparse.ArgumentParser(prog="python -m benchmarks.experiments.degradation",
                                 description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", default=os.path.join("benchmarks", "results"), help="output folder")
+    p.add_argument("--out", default=os.path.join("benchmarks", "experiments", "results"),
+                   help="output folder")
     p.add_argument("--quick", action="store_true", help="a smoke run (seconds), tiny budget")
     p.add_argument("--time", action="store_true", help="measure seconds per iteration only")
     p.add_argument("--plot-only", action="store_true", help="redraw the png from the csv")

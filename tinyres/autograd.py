@@ -23,10 +23,10 @@ from .function import double_backward_ops
 
 class Node:
     """A tensor's place in the graph: its grad_fn, requires_grad, gradient hooks and
-    retain_grad flag, and a weak reference to the Tensor (for .grad of leaves and retained)."""
+    retain_grad flag, and a weak reference to the Tensor (for .grad of leaves and retained).
+    No device: a gradient travels with the backend of the op that computed it."""
 
-    __slots__ = ("grad_fn", "requires_grad", "hooks", "retains_grad", "shape", "backend",
-                 "_tensor")
+    __slots__ = ("grad_fn", "requires_grad", "hooks", "retains_grad", "shape", "_tensor")
 
     def __init__(self, tensor, requires_grad, grad_fn):
         self.grad_fn = grad_fn
@@ -34,20 +34,18 @@ class Node:
         self.hooks = []
         self.retains_grad = False
         self.shape = tuple(tensor.data.shape)
-        self.backend = tensor._backend
         self._tensor = weakref.ref(tensor)
 
     def tensor(self):
         """The Tensor, or None once nobody holds it any more."""
         return self._tensor()
 
-    def run_hooks(self, grad):
-        """grad after every hook (a hook may return a replacement Tensor). grad is an array, or
-        a Tensor under create_graph, which hooks then see (and may replace) as it is."""
+    def run_hooks(self, grad, backend):
+        """grad after every hook (a hook may return a replacement Tensor). grad is an array of
+        backend's device, or a Tensor under create_graph, which hooks then see (and may replace)
+        as it is."""
         from .tensor import Tensor
         is_tensor = isinstance(grad, Tensor)
-        tensor = self.tensor()
-        backend = self.backend if tensor is None else tensor._backend
         for hook in list(self.hooks):
             result = hook(grad if is_tensor else Tensor._from_array(grad, backend))
             if result is not None:
@@ -138,10 +136,10 @@ def _propagate(roots, seeds, retain_graph, create_graph, wanted=None):
     of leaves and retained tensors; else a set of node ids whose gradients are returned, by id,
     and no .grad is written. Gradients are arrays, or Tensors under create_graph."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    grads = {}
+    grads = {}  # id(node) -> (its gradient so far, the backend of that gradient's device)
     for root, seed in zip(roots, seeds):
         previous = grads.get(id(root._node))
-        grads[id(root._node)] = seed if previous is None else previous + seed
+        grads[id(root._node)] = (seed if previous is None else previous[0] + seed, root.backend)
     with grad_mode.enable_grad() if create_graph else contextlib.nullcontext():
         return _walk(roots, grads, retain_graph, create_graph, wanted)
 
@@ -150,10 +148,10 @@ def _walk(roots, grads, retain_graph, create_graph, wanted):
     """The pass itself, in reverse topological order; see _propagate."""
     found = {}
     for node in reversed(topological_order(list(roots))):
-        g = grads.pop(id(node), None)
-        if g is None:
+        entry = grads.pop(id(node), None)
+        if entry is None:
             continue
-        g = node.run_hooks(g)
+        g = node.run_hooks(*entry)
         if wanted is not None:
             if id(node) in wanted:
                 found[id(node)] = g
@@ -173,9 +171,9 @@ def _walk(roots, grads, retain_graph, create_graph, wanted):
             _check_gradient(fn, parent, parent_grad)
             previous = grads.get(id(parent))
             if previous is not None:
-                parent_grad = (previous + parent_grad if create_graph
-                               else fn.k.add(previous, parent_grad))
-            grads[id(parent)] = parent_grad
+                parent_grad = (previous[0] + parent_grad if create_graph
+                               else fn.k.add(previous[0], parent_grad))
+            grads[id(parent)] = (parent_grad, fn.k)  # backward returns arrays of fn.k's device
     return found
 
 
@@ -197,7 +195,7 @@ def _run_backward(fn, g, create_graph):
 def _seed_gradient(root, grad, name, create_graph):
     """The gradient that starts the pass at root: an array, or under create_graph a Tensor (the
     caller's own, graph included, when grad is a Tensor)."""
-    k = root._backend
+    k = root.backend
     if grad is None:
         if root.numel() != 1:
             raise RuntimeError(
@@ -224,7 +222,7 @@ def _seed_gradient(root, grad, name, create_graph):
 def _wrap(like, array):
     """array as a constant Tensor on like's device (type(like): autograd cannot import
     tensor.py, which imports it)."""
-    return type(like)._from_array(array, like._node.backend)
+    return type(like)._from_array(array, like.backend)
 
 
 def _as_tuple(value):

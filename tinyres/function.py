@@ -54,7 +54,7 @@ class Function:
         """Input `index` as a Tensor holding `array` (its saved values) at the input's own place
         in the graph, so a tensor_backward that uses it is differentiated w.r.t. that input."""
         from .tensor import Tensor  # as in apply
-        return Tensor._from_node(array, self.parents[index])
+        return Tensor._from_node(array, self.parents[index], self.k)
 
     def constant(self, array):
         """array as a Tensor outside the graph (a mask, say), on this op's device."""

@@ -73,7 +73,7 @@ def numeric_gradient(objective, tensor, indices, eps):
     """Central differences of objective() w.r.t. tensor's flat elements at indices; the tensor
     is restored afterwards."""
     original = tensor.data
-    backend = tensor._backend
+    backend = tensor.backend
     host = np.array(tensor.numpy(), dtype=np.float64)
     flat = host.reshape(-1)
     out = np.empty(len(indices))
@@ -81,15 +81,15 @@ def numeric_gradient(objective, tensor, indices, eps):
         for n, j in enumerate(indices):
             value = flat[j]
             flat[j] = value + eps
-            tensor.data = backend.asarray(host, tensor.dtype)
+            tensor.set_data_(backend.asarray(host, tensor.dtype))
             plus = objective()
             flat[j] = value - eps
-            tensor.data = backend.asarray(host, tensor.dtype)
+            tensor.set_data_(backend.asarray(host, tensor.dtype))
             minus = objective()
             flat[j] = value
             out[n] = (plus - minus) / (2 * eps)
     finally:
-        tensor.data = original
+        tensor.set_data_(original)
     return out
 
 

@@ -1,14 +1,16 @@
 """Tensor: an array on a device, plus what autograd needs (requires_grad, grad, grad_fn).
 
-``tensor.data`` is the backend's array (numpy.ndarray on the cpu, cupy.ndarray on cuda). Every
-method that computes goes through an op in tinyres.ops, so it is differentiable and device-blind.
+``tensor.data`` is the backend's array (numpy.ndarray on the cpu, cupy.ndarray on cuda) and
+``tensor.backend`` the kernel table of its device. Every method that computes goes through an op
+in tinyres.ops, so it is differentiable and device-blind. Code outside this file changes a
+tensor's values in place only through set_data_() and move_().
 """
 import numbers
 
 import numpy as np
 
 from . import autograd, dtypes, random
-from .backend import get_backend, normalize_device
+from .backend import get_backend, move, normalize_device
 from .constants import constant
 from .hooks import HookHandle
 
@@ -46,11 +48,11 @@ class Tensor:
         return tensor
 
     @classmethod
-    def _from_node(cls, array, node):
+    def _from_node(cls, array, node, backend):
         """A second Tensor at an existing place of the graph (an op's saved input, for
         Function.input_tensor): gradients through it reach that node."""
         tensor = cls.__new__(cls)
-        tensor.data, tensor._backend, tensor._node, tensor.grad = array, node.backend, node, None
+        tensor.data, tensor._backend, tensor._node, tensor.grad = array, backend, node, None
         return tensor
 
     # --- description ------------------------------------------------------------------------------
@@ -61,6 +63,11 @@ class Tensor:
     @property
     def dtype(self):
         return self.data.dtype
+
+    @property
+    def backend(self):
+        """The Backend (kernel table) of this tensor's device that its array belongs to."""
+        return self._backend
 
     @property
     def device(self):
@@ -103,6 +110,33 @@ class Tensor:
         device = "" if self.device == "cpu" else f", device='{self.device}'"
         values = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         return f"tensor({values}, dtype={self.dtype.name}{device}{grad})"
+
+    # --- changing the values in place (autograd does not see it) ---------------------------------
+    def set_data_(self, array):
+        """Hold `array` from now on instead of the old values, without a copy: an array of this
+        tensor's shape, dtype and device (e.g. made by self.backend). Whoever holds the tensor
+        (a module, an optimizer) sees the new values. Returns self."""
+        if tuple(array.shape) != self.shape or array.dtype != self.dtype:
+            raise ValueError(f"set_data_: the array must have shape {self.shape} and dtype"
+                             f" {self.dtype}, got {tuple(array.shape)} and {array.dtype}")
+        if hasattr(array, "__cuda_array_interface__") != hasattr(self.data,
+                                                                 "__cuda_array_interface__"):
+            raise ValueError(f"set_data_: the array must be in the memory of {self.device},"
+                             f" got a {type(array).__name__}")
+        self.data = array
+        return self
+
+    def move_(self, device=None, dtype=None):
+        """In place: the values moved to device and/or converted to dtype, and the gradient
+        (which would no longer fit) dropped; what Module.to does to every parameter and buffer,
+        so that optimizers keep them. Returns self. tensor.to() is the differentiable copy."""
+        if device is not None:
+            target = get_backend(device)
+            self.data, self._backend = move(self.data, self._backend, target), target
+        if dtype is not None:
+            self.data = self._backend.astype(self.data, dtypes.resolve(dtype))
+        self.grad = None
+        return self
 
     # --- leaving the graph or the device ------------------------------------------------------------
     def numpy(self):

@@ -103,3 +103,14 @@ def test_unsupported_and_misspelled_dtypes_are_refused(torch):
         tinyres.tensor(torch.ones(2, dtype=torch.float16))
     with pytest.raises(TypeError, match="flaot32"):  # numpy reads None as float64: not here
         tinyres.zeros(2, dtype="flaot32")
+
+
+def test_gradients_of_a_moved_model_are_on_its_new_device(shim):
+    """The graph keeps no device of its own (a Node used to keep the backend its tensor was
+    made on, which Module.to left behind): autograd.grad's results are where the parameters
+    are now."""
+    model = nn.Linear(4, 3).to("cuda")
+    x = tinyres.tensor(np.ones((2, 4)), dtype="float32", device="cuda")
+    grads = tinyres.autograd.grad(model(x).sum(), list(model.parameters()))
+    assert [g.device for g in grads] == ["cuda", "cuda"]
+    assert [g.backend for g in grads] == [p.backend for p in model.parameters()]

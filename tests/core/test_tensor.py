@@ -57,3 +57,31 @@ def test_bad_construction_is_refused():
     with pytest.raises(TypeError, match="int64 tensor with the non-integer 1.5 would truncate"):
         tinyres.tensor([1, 2]) + 1.5
     assert (tinyres.tensor([1, 2]) + 1).tolist() == [2, 3]
+
+
+def test_backend_is_the_kernel_table_of_the_tensors_device(backend):
+    t = tinyres.zeros(2, device=backend)
+    assert t.backend is tinyres.get_backend(backend) and t.backend.name == t.device == backend
+    with pytest.raises(AttributeError):
+        t.backend = tinyres.get_backend("cpu")  # read-only: move_() changes the device
+
+
+def test_set_data_holds_the_array_itself_and_checks_it(backend):
+    t = tinyres.zeros(2, 3, device=backend)
+    array = t.backend.full((2, 3), 7.0, t.dtype)
+    assert t.set_data_(array) is t and t.data is array  # no copy: whoever holds t sees it
+    assert t.tolist() == [[7.0] * 3] * 2
+    with pytest.raises(ValueError, match=r"shape \(2, 3\) and dtype float32, got \(3, 2\)"):
+        t.set_data_(t.backend.zeros((3, 2), t.dtype))
+    with pytest.raises(ValueError, match="dtype float32, got .* and float64"):
+        t.set_data_(t.backend.zeros((2, 3), tinyres.float64))
+
+
+def test_move_changes_device_and_dtype_in_place_and_drops_the_gradient(backend):
+    t = tinyres.tensor([1.5, 2.5], requires_grad=True)
+    (t * t).sum().backward()
+    assert t.move_(backend, "float64") is t
+    assert (t.device, t.dtype, t.grad) == (backend, tinyres.float64, None)
+    assert t.backend is tinyres.get_backend(backend) and t.tolist() == [1.5, 2.5]
+    (t * t).sum().backward()  # the graph uses the moved tensor's device and dtype
+    assert (t.grad.device, t.grad.dtype, t.grad.tolist()) == (backend, tinyres.float64, [3.0, 5.0])

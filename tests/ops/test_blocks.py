@@ -67,8 +67,8 @@ def test_zero_residual_branch_passes_the_gradient_through_the_identity(backend, 
     x = tinyres.tensor(rng.standard_normal((2, 3, 4, 4)), dtype=dtype, requires_grad=True,
                        device=backend)
     params = _basic_params(rng, 3, backend, dtype)
-    params[4].data = params[4].data * 0  # last BN weight 0 and bias 0: the branch outputs 0
-    params[5].data = params[5].data * 0
+    params[4].set_data_(params[4].data * 0)  # last BN weight 0 and bias 0: the branch outputs 0
+    params[5].set_data_(params[5].data * 0)
     kept = []
     y = basic_block(x, *params, retain=kept)
     np.testing.assert_array_equal(y.numpy(), np.maximum(x.numpy(), 0))  # the block is relu(x)

@@ -68,7 +68,7 @@ class GradientBuckets:
             bucket = open_buckets.get(key)
             if bucket is None or (bucket.size and
                                   (bucket.size + p.numel()) * p.dtype.itemsize > self.cap_bytes):
-                bucket = open_buckets[key] = Bucket(p._backend, p.dtype)
+                bucket = open_buckets[key] = Bucket(p.backend, p.dtype)
                 buckets.append(bucket)
             bucket.add(p)
         return buckets

@@ -44,7 +44,7 @@ class BatchNorm2d(Module):
         if self.training and self.track_running_stats:
             counter = self.num_batches_tracked
             before = counter.data
-            counter.data = counter._backend.add(before, 1)
+            counter.set_data_(counter.backend.add(before, 1))
             if self.momentum is None:
                 momentum = 1.0 / self._count_after(before, counter.data)
         return momentum

@@ -6,7 +6,6 @@ statistics. Parameters and buffers are named by their attribute path: 'layer1.0.
 """
 from collections import OrderedDict, namedtuple
 
-from ..backend import get_backend, move
 from ..dtypes import is_float, resolve
 from ..tensor import Tensor
 from ..hooks import HookHandle
@@ -170,16 +169,9 @@ class Module:
     def to(self, device=None, dtype=None):
         """Move every parameter and buffer (in place, so optimizers keep their references) to a
         device, and floating ones to a dtype. Returns self."""
-        target = None if device is None else get_backend(device)
         dtype = None if dtype is None else resolve(dtype)
         for tensor in list(self.parameters()) + list(self.buffers()):
-            array, backend = tensor.data, tensor._backend
-            if target is not None:
-                array, backend = move(array, backend, target), target
-            if dtype is not None and is_float(array.dtype):
-                array = backend.astype(array, dtype)
-            tensor.data, tensor._backend = array, backend
-            tensor.grad = None
+            tensor.move_(device, dtype if is_float(tensor.dtype) else None)  # drops .grad
         return self
 
     def double(self):

@@ -64,5 +64,5 @@ def load_into(targets, incoming, strict):
                          + "\n  ".join(problems))
     for name, array in values.items():  # every value is checked and converted: now write
         target = targets[name]
-        target.data = target._backend.asarray(array)
+        target.set_data_(target.backend.asarray(array))
     return missing, unexpected

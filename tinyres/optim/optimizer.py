@@ -211,7 +211,7 @@ def _to_host(value, p):
     """A state entry as something picklable and device-free (a fresh numpy array or a number)."""
     if isinstance(value, (int, float)):
         return value
-    return np.array(p._backend.to_host(value), copy=True)
+    return np.array(p.backend.to_host(value), copy=True)
 
 
 def _to_device(value, p, what, name):
@@ -223,8 +223,8 @@ def _to_device(value, p, what, name):
     if value.shape != p.shape:
         raise ValueError(f"{name}.load_state_dict: {what} has shape {value.shape}, expected the"
                          f" parameter's shape {p.shape}")
-    array = p._backend.asarray(value, p.dtype)
-    return p._backend.copy(array) if array is value else array  # never alias the caller's dict
+    array = p.backend.asarray(value, p.dtype)
+    return p.backend.copy(array) if array is value else array  # never alias the caller's dict
 
 
 def _check_layout(state_dict, groups, name):

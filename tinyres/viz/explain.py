@@ -115,7 +115,7 @@ def _backward_walk(block, run):
              RULE, f"{'step':>4s}  {'node':24s} {'made by':12s} {'grad shape':>16s}"
                    f" {'|grad|':>10s}"]
     for step, (t, grad) in enumerate(visits, 1):
-        made_by = "parameter" if t.grad_fn is None and t is not run["x"]._node else (
+        made_by = "parameter" if t.grad_fn is None and t.tensor() is not run["x"] else (
             "input" if t.grad_fn is None else t.grad_fn.name)
         lines.append(f"{step:4d}  {names.get(tensor_id(t), '?'):24s} {made_by:12s}"
                      f" {str(grad.shape):>16s} {_norm(grad):10.4f}{_note(t, run)}")
@@ -138,11 +138,11 @@ def _visit(visits, t):
 
 
 def _note(t, run):
-    if t is run["z"]._node:
+    if t.tensor() is run["z"]:
         return "   <- the Add: passes dL/dz unchanged to f AND to x"
-    if t is run["f"]._node:
+    if t.tensor() is run["f"]:
         return "   <- the same gradient as z"
-    if t is run["x"]._node:
+    if t.tensor() is run["x"]:
         return "   <- sum of the shortcut's and the branch's shares"
     return ""
 

@@ -10,6 +10,7 @@
 from . import functional, io, models, nn  # noqa: F401
 from .backend import available_devices, default_device, get_backend, is_available  # noqa: F401
 from .backend import current_kernels, use_kernels  # noqa: F401
+from .creation import ones, ones_like, randn, tensor, zeros, zeros_like  # noqa: F401
 from .dtypes import bool_, float32, float64, int32, int64, uint8  # noqa: F401
 from .function import Function, GraphFreedError  # noqa: F401
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401
@@ -17,7 +18,7 @@ from .gradcheck import GradcheckError, check_layer, gradcheck, gradgradcheck  # 
 from .io import load, save  # noqa: F401
 from .random import manual_seed  # noqa: F401
 from .summary import summary  # noqa: F401
-from .tensor import Tensor, ones, ones_like, randn, tensor, zeros, zeros_like  # noqa: F401
+from .tensor import Tensor  # noqa: F401
 
 from . import data, optim  # noqa: E402,F401 - they build on Tensor
 

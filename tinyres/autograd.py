@@ -47,7 +47,7 @@ class Node:
         from .tensor import Tensor
         is_tensor = isinstance(grad, Tensor)
         for hook in list(self.hooks):
-            result = hook(grad if is_tensor else Tensor._from_array(grad, backend))
+            result = hook(grad if is_tensor else Tensor.from_array(grad, backend))
             if result is not None:
                 if result.shape != self.shape or result.dtype != grad.dtype:
                     raise ValueError(
@@ -222,7 +222,7 @@ def _seed_gradient(root, grad, name, create_graph):
 def _wrap(like, array):
     """array as a constant Tensor on like's device (type(like): autograd cannot import
     tensor.py, which imports it)."""
-    return type(like)._from_array(array, like.backend)
+    return type(like).from_array(array, like.backend)
 
 
 def _as_tuple(value):

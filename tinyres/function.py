@@ -59,7 +59,7 @@ class Function:
     def constant(self, array):
         """array as a Tensor outside the graph (a mask, say), on this op's device."""
         from .tensor import Tensor
-        return Tensor._from_array(array, self.k)
+        return Tensor.from_array(array, self.k)
 
     # --- saved state ----------------------------------------------------------------------------
     def save_for_backward(self, *arrays):
@@ -101,9 +101,9 @@ class Function:
         fn = cls(backend, needs)
         data = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if not record:
-            return Tensor._from_array(data, fn.output_backend)
+            return Tensor.from_array(data, fn.output_backend)
         fn.parents = tuple(None if t is None else t._node for t in inputs)  # no data kept
-        return Tensor._from_array(data, fn.output_backend, requires_grad=True, grad_fn=fn)
+        return Tensor.from_array(data, fn.output_backend, requires_grad=True, grad_fn=fn)
 
 
 def double_backward_ops():

@@ -10,9 +10,10 @@ input element needs two evaluations of L: (L(x + eps) - L(x - eps)) / (2 eps).
 import numpy as np
 
 from . import autograd
+from .creation import zeros_like
 from .grad_mode import enable_grad, no_grad
 from .gradcheck_layer import LayerCheck, check_layer  # noqa: F401 - public here too
-from .tensor import Tensor, zeros_like
+from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):

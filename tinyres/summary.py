@@ -11,9 +11,9 @@ the convention of "ResNet-34" and "VGG-19"), and activation memory, the bytes of
 module's output for the input given (the activations a training step keeps for backward are of
 that order: tinyres keeps most of them; an in-place ReLU in another engine saves a few).
 """
+from .creation import zeros
 from .grad_mode import no_grad
 from .nn import Conv2d, Linear
-from .tensor import zeros
 
 
 WEIGHT_LAYERS = ("Conv2d", "Linear")

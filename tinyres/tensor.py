@@ -9,9 +9,10 @@ import numbers
 
 import numpy as np
 
-from . import autograd, dtypes, random
+from . import autograd, dtypes
 from .backend import get_backend, move, normalize_device
 from .constants import constant
+from .convert import device_of, shape_args, to_array
 from .hooks import HookHandle
 
 
@@ -22,13 +23,12 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         """Like tinyres.tensor(): copy data (list, number, ndarray, Tensor) onto a device."""
-        device = _device_of(data) if device is None else device
-        backend = get_backend(device)
-        host = _host(data, backend)
-        array = backend.asarray(host, _infer_dtype(host, dtype))
-        if array is host:  # asarray kept the caller's array: copy, so the two never alias
-            array = backend.copy(array)
-        self._init(array, backend, requires_grad, None)
+        if isinstance(data, Tensor):  # on its own device already: no round trip through the host
+            backend = get_backend(data.device if device is None else device)
+            data = data.data if data.backend is backend else data.numpy()
+        else:
+            backend = get_backend(device_of(data) if device is None else device)
+        self._init(to_array(data, dtype, backend, copy=True), backend, requires_grad, None)
 
     def _init(self, array, backend, requires_grad, grad_fn):
         if requires_grad and not dtypes.is_float(array.dtype):
@@ -41,8 +41,10 @@ class Tensor:
         self.grad = None
 
     @classmethod
-    def _from_array(cls, array, backend, requires_grad=False, grad_fn=None):
-        """Wrap a backend array without copying (used by ops)."""
+    def from_array(cls, array, backend, requires_grad=False, grad_fn=None):
+        """A tensor holding `array` itself (no copy), an array of `backend`'s device: how ops,
+        the creation functions and data loaders make tensors. grad_fn: the Function that
+        computed it (set by Function.apply; None for a leaf)."""
         tensor = cls.__new__(cls)
         tensor._init(array, backend, requires_grad, grad_fn)
         return tensor
@@ -154,7 +156,7 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph (requires_grad=False)."""
-        return Tensor._from_array(self.data, self._backend)
+        return Tensor.from_array(self.data, self._backend)
 
     def to(self, device=None, dtype=None):
         """A copy on another device and/or dtype (self when nothing changes); differentiable."""
@@ -207,7 +209,7 @@ class Tensor:
         if isinstance(grad, Tensor):  # create_graph: keep the gradient's graph, never in place
             self.grad = grad if self.grad is None else self.grad + grad
         elif self.grad is None:
-            self.grad = Tensor._from_array(grad, self._backend)
+            self.grad = Tensor.from_array(grad, self._backend)
         else:
             self.grad.data = self._backend.add(self.grad.data, grad)
 
@@ -260,12 +262,12 @@ class Tensor:
 
     # --- shapes ---------------------------------------------------------------------------------------
     def reshape(self, *shape):
-        return ops.shape.reshape(self, _shape_args(shape))
+        return ops.shape.reshape(self, shape_args(shape))
 
     view = reshape
 
     def permute(self, *dims):
-        return ops.shape.permute(self, _shape_args(dims))
+        return ops.shape.permute(self, shape_args(dims))
 
     def transpose(self, dim0, dim1):
         return ops.shape.transpose(self, dim0, dim1)
@@ -284,96 +286,7 @@ class Tensor:
         return ops.elementwise.relu(self)
 
 
-# --- construction -----------------------------------------------------------------------------------
-def tensor(data, requires_grad=False, dtype=None, device=None):
-    """A new leaf tensor holding a copy of data; floats default to float32, ints to int64."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
-
-
-def zeros(*shape, dtype=None, requires_grad=False, device=None):
-    backend = get_backend(device)
-    array = backend.zeros(_shape_args(shape), _float_dtype(dtype))
-    return Tensor._from_array(array, backend, requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad=False, device=None):
-    backend = get_backend(device)
-    array = backend.ones(_shape_args(shape), _float_dtype(dtype))
-    return Tensor._from_array(array, backend, requires_grad)
-
-
-def randn(*shape, dtype=None, requires_grad=False, device=None):
-    """Standard normal samples from tinyres's seeded generator (see tinyres.manual_seed)."""
-    backend = get_backend(device)
-    host = random.generator().standard_normal(_shape_args(shape))
-    array = backend.asarray(host, _float_dtype(dtype))
-    return Tensor._from_array(array, backend, requires_grad)
-
-
-def zeros_like(t, requires_grad=False):
-    return zeros(*t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
-
-
-def ones_like(t, requires_grad=False):
-    return ones(*t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
-
-
 # --- helpers ------------------------------------------------------------------------------------------
-def _float_dtype(dtype):
-    return dtypes.float32 if dtype is None else dtypes.resolve(dtype)
-
-
-def _shape_args(shape):
-    """(2, 3) or ((2, 3),) or ([2, 3],) -> (2, 3)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
-
-
-def _device_of(data):
-    if isinstance(data, Tensor):
-        return data.device
-    if hasattr(data, "__cuda_array_interface__"):
-        return "cuda"
-    return None
-
-
-def _host(data, backend):
-    """Data as something backend.asarray accepts: the cuda backend takes GPU arrays as they are,
-    the cpu backend gets a host copy of them."""
-    if isinstance(data, Tensor):  # on its own device already: no round trip through the host
-        return data.data if data._backend is backend else data.numpy()
-    if hasattr(data, "__cuda_array_interface__"):
-        if backend.name == "cuda":
-            return data
-        cuda = get_backend("cuda")
-        return cuda.to_host(cuda.asarray(data))
-    if hasattr(data, "__array__") and not isinstance(data, (np.ndarray, np.generic)):
-        # another library's host array (a torch tensor): a numpy view of it, in its dtype; the
-        # caller copies it, as it copies any array that asarray hands back unchanged
-        return np.asarray(data)
-    return data
-
-
-def _infer_dtype(data, dtype):
-    """PyTorch's rules: an explicit dtype wins; float arrays keep float32/64; Python floats give
-    float32 and Python ints int64."""
-    if dtype is not None:
-        return dtypes.resolve(dtype)
-    if hasattr(data, "__cuda_array_interface__"):  # e.g. a torch.cuda tensor: no numpy dtype
-        return dtypes.resolve(np.dtype(data.__cuda_array_interface__["typestr"]))
-    if isinstance(data, Tensor) or hasattr(data, "dtype"):
-        return dtypes.resolve(data.dtype)
-    kind = np.asarray(data).dtype.kind
-    if kind == "f":
-        return dtypes.float32
-    if kind in "iu":
-        return dtypes.int64
-    if kind == "b":
-        return dtypes.bool_
-    raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data")
-
-
 def _as_tensor(value, like):
     """A Python number as a constant tensor with like's dtype and device."""
     if isinstance(value, Tensor):
@@ -382,7 +295,7 @@ def _as_tensor(value, like):
         if not dtypes.is_float(like.dtype) and value != int(value):
             raise TypeError(f"arithmetic of a {like.dtype} tensor with the non-integer {value!r}"
                             " would truncate it; convert the tensor with .to(dtype='float32')")
-        return Tensor._from_array(constant(value, like.device, like.dtype), like._backend)
+        return Tensor.from_array(constant(value, like.device, like.dtype), like._backend)
     raise TypeError(
         f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"
         " (wrap arrays with tinyres.tensor())"

@@ -5,9 +5,9 @@ import time
 import numpy as np
 
 from .. import models
+from ..creation import tensor
 from ..gradcheck_model import check_model, matching
 from ..random import manual_seed
-from ..tensor import tensor
 from .usage import UsageError
 
 NAME = "gradcheck"

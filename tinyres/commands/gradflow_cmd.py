@@ -12,8 +12,8 @@ import json
 import numpy as np
 
 from .. import data, models
+from ..creation import tensor
 from ..random import manual_seed
-from ..tensor import tensor
 from ..viz.gradient_flow import gradient_flow
 from ..viz.plot import plot_gradient_flow
 from .common import build_model

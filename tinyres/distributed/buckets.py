@@ -40,7 +40,7 @@ class Bucket:
         averaged = k.mul(flat, k.asarray(1.0 / group.world_size, self.dtype))  # a fresh array
         for p, (start, stop) in zip(self.params, self.slots):
             view = k.reshape(k.getitem(averaged, slice(start, stop)), p.shape)
-            p.grad = Tensor._from_array(view, k)
+            p.grad = Tensor.from_array(view, k)
 
 
 class GradientBuckets:

@@ -19,10 +19,11 @@ a tensor argument that got no gradient while another did gets zeros; forward hoo
 routed inputs. One difference: a None that a hook returns for a tensor becomes a zero gradient
 here, where PyTorch sends no gradient at all (the leaf's .grad stays None there).
 """
+from ..creation import zeros_like
 from ..dtypes import is_float
 from ..grad_mode import is_grad_enabled
 from ..ops.identity import Identity, Pick
-from ..tensor import Tensor, zeros_like
+from ..tensor import Tensor
 
 
 def gate(values, on_grads):

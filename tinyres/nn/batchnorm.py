@@ -1,8 +1,8 @@
 """BatchNorm2d: per-channel normalisation with learnable scale and shift and running statistics."""
 from .. import functional as F
+from ..creation import ones, tensor, zeros
 from ..dtypes import int64
 from ..ops.checks import positive
-from ..tensor import ones, tensor, zeros
 from .module import Module
 from .parameter import Parameter
 

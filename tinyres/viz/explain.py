@@ -11,11 +11,11 @@ import numpy as np
 from .. import functional as F
 from ..backend import current_kernels
 from ..autograd import tensor_id, topological_order
+from ..creation import tensor
 from ..hooks import HookHandle
 from ..models.resnet import BasicBlock
 from ..nn import init
 from ..random import manual_seed
-from ..tensor import tensor
 from .identity_paths import identity_mapping_section
 from .kernel_trace import describe, record_backward
 

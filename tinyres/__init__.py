@@ -7,7 +7,7 @@
     y = F.add(F.relu(x), x)        # a skip connection: x is used twice
     y.sum().backward()             # x.grad = relu'(x) + 1
 """
-from . import functional, io, models, nn  # noqa: F401
+from . import data, functional, io, models, nn, optim  # noqa: F401
 from .backend import available_devices, default_device, get_backend, is_available  # noqa: F401
 from .backend import current_kernels, use_kernels  # noqa: F401
 from .creation import ones, ones_like, randn, tensor, zeros, zeros_like  # noqa: F401
@@ -19,7 +19,5 @@ from .io import load, save  # noqa: F401
 from .random import manual_seed  # noqa: F401
 from .summary import summary  # noqa: F401
 from .tensor import Tensor  # noqa: F401
-
-from . import data, optim  # noqa: E402,F401 - they build on Tensor
 
 __version__ = "0.1.0"

@@ -18,7 +18,7 @@ import contextlib
 import weakref
 
 from . import grad_mode
-from .function import double_backward_ops
+from .function import double_backward_ops, is_tensor, wrap
 
 
 class Node:
@@ -44,17 +44,16 @@ class Node:
         """grad after every hook (a hook may return a replacement Tensor). grad is an array of
         backend's device, or a Tensor under create_graph, which hooks then see (and may replace)
         as it is."""
-        from .tensor import Tensor
-        is_tensor = isinstance(grad, Tensor)
+        graph = is_tensor(grad)
         for hook in list(self.hooks):
-            result = hook(grad if is_tensor else Tensor.from_array(grad, backend))
+            result = hook(grad if graph else wrap(grad, backend))
             if result is not None:
                 if result.shape != self.shape or result.dtype != grad.dtype:
                     raise ValueError(
                         f"a hook returned a gradient of shape {result.shape} and dtype"
                         f" {result.dtype}, expected {self.shape} and {grad.dtype}"
                     )
-                grad = result if is_tensor else result.data
+                grad = result if graph else result.data
         return grad
 
 
@@ -204,25 +203,24 @@ def _seed_gradient(root, grad, name, create_graph):
             )
         data = k.ones(root.shape, root.dtype)
         return _wrap(root, data) if create_graph else data
-    data = grad.data if hasattr(grad, "grad_fn") else k.asarray(grad, root.dtype)
+    data = grad.data if is_tensor(grad) else k.asarray(grad, root.dtype)
     if tuple(data.shape) != root.shape or data.dtype != root.dtype:
         raise ValueError(
             f"backward(): argument '{name}' must have shape {root.shape} and dtype {root.dtype},"
             f" got shape {tuple(data.shape)} and dtype {data.dtype}"
         )
-    if hasattr(grad, "grad_fn") and grad.device != root.device:
+    if is_tensor(grad) and grad.device != root.device:
         raise ValueError(
             f"backward(): argument '{name}' must be on {root.device}, got {grad.device}"
         )
     if not create_graph:
         return data
-    return grad if hasattr(grad, "grad_fn") else _wrap(root, data)
+    return grad if is_tensor(grad) else _wrap(root, data)
 
 
 def _wrap(like, array):
-    """array as a constant Tensor on like's device (type(like): autograd cannot import
-    tensor.py, which imports it)."""
-    return type(like).from_array(array, like.backend)
+    """array as a constant Tensor on like's device."""
+    return wrap(array, like.backend)
 
 
 def _as_tuple(value):

@@ -1,11 +1,16 @@
-"""What tinyres.tensor() accepts, as a backend array: lists, numbers, NumPy arrays and other
-libraries' arrays (a torch tensor, a CuPy array) on the device and in the dtype PyTorch's rules
-give. Tensor() and the creation functions build on it; it knows nothing of Tensor.
+"""Python values in a tensor's terms, by PyTorch's rules: what tinyres.tensor() accepts (lists,
+numbers, NumPy arrays, other libraries' arrays such as a torch tensor or a CuPy array) as a
+backend array of the right device and dtype, and a Python number next to a tensor in arithmetic
+as a constant tensor of that tensor's dtype and device.
 """
+import numbers
+
 import numpy as np
 
 from . import dtypes
 from .backend import get_backend
+from .constants import constant
+from .function import is_tensor, wrap
 
 
 def shape_args(shape):
@@ -62,3 +67,26 @@ def to_array(data, dtype, backend, copy):
     if copy and array is host:  # asarray kept the caller's array: copy, so the two never alias
         array = backend.copy(array)
     return array
+
+
+def as_operand(value, like):
+    """value (a Tensor, or a Python number: a constant tensor of like's dtype and device) for
+    arithmetic with the tensor `like`."""
+    if is_tensor(value):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not dtypes.is_float(like.dtype) and value != int(value):
+            raise TypeError(f"arithmetic of a {like.dtype} tensor with the non-integer {value!r}"
+                            " would truncate it; convert the tensor with .to(dtype='float32')")
+        return wrap(constant(value, like.device, like.dtype), like.backend)
+    raise TypeError(
+        f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"
+        " (wrap arrays with tinyres.tensor())"
+    )
+
+
+def operands(a, b):
+    """Both sides of `a (op) b` as tensors; a number takes the other side's dtype and device."""
+    if is_tensor(a):
+        return a, as_operand(b, a)
+    return as_operand(a, b), b

@@ -4,15 +4,15 @@
 ``tensor.backend`` the kernel table of its device. Every method that computes goes through an op
 in tinyres.ops, so it is differentiable and device-blind. Code outside this file changes a
 tensor's values in place only through set_data_() and move_().
-"""
-import numbers
 
+Tensor's methods call the ops; the ops are Functions, which make Tensors. So this module imports
+the ops and hands its class to tinyres.function (the last line), never the other way round.
+"""
 import numpy as np
 
-from . import autograd, dtypes
+from . import autograd, dtypes, function, ops
 from .backend import get_backend, move, normalize_device
-from .constants import constant
-from .convert import device_of, shape_args, to_array
+from .convert import as_operand, device_of, operands, shape_args, to_array
 from .hooks import HookHandle
 
 
@@ -140,6 +140,12 @@ class Tensor:
         self.grad = None
         return self
 
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new leaf tensor holding a copy of data, in this tensor's dtype and on its device
+        unless told otherwise (torch.Tensor.new_tensor)."""
+        return Tensor(data, requires_grad, self.dtype if dtype is None else dtype,
+                      self.device if device is None else device)
+
     # --- leaving the graph or the device ------------------------------------------------------------
     def numpy(self):
         """The values as a numpy.ndarray (shares memory on the cpu)."""
@@ -160,12 +166,11 @@ class Tensor:
 
     def to(self, device=None, dtype=None):
         """A copy on another device and/or dtype (self when nothing changes); differentiable."""
-        from .ops import shape as shape_ops
         out = self
         if device is not None and normalize_device(device) != self.device:
-            out = shape_ops.ToDevice.apply(out, target=get_backend(device))
+            out = ops.shape.ToDevice.apply(out, target=get_backend(device))
         if dtype is not None and dtypes.resolve(dtype) != out.dtype:
-            out = shape_ops.Cast.apply(out, dtype=dtypes.resolve(dtype))
+            out = ops.shape.Cast.apply(out, dtype=dtypes.resolve(dtype))
         return out
 
     def cpu(self):
@@ -215,28 +220,28 @@ class Tensor:
 
     # --- arithmetic (PyTorch broadcasting) ----------------------------------------------------------
     def __add__(self, other):
-        return ops.elementwise.Add.apply(*_operands(self, other))
+        return ops.elementwise.Add.apply(*operands(self, other))
 
     def __radd__(self, other):
-        return ops.elementwise.Add.apply(*_operands(other, self))
+        return ops.elementwise.Add.apply(*operands(other, self))
 
     def __sub__(self, other):
-        return ops.elementwise.Sub.apply(*_operands(self, other))
+        return ops.elementwise.Sub.apply(*operands(self, other))
 
     def __rsub__(self, other):
-        return ops.elementwise.Sub.apply(*_operands(other, self))
+        return ops.elementwise.Sub.apply(*operands(other, self))
 
     def __mul__(self, other):
-        return ops.elementwise.Mul.apply(*_operands(self, other))
+        return ops.elementwise.Mul.apply(*operands(self, other))
 
     def __rmul__(self, other):
-        return ops.elementwise.Mul.apply(*_operands(other, self))
+        return ops.elementwise.Mul.apply(*operands(other, self))
 
     def __truediv__(self, other):
-        return ops.elementwise.Div.apply(*_operands(self, other))
+        return ops.elementwise.Div.apply(*operands(self, other))
 
     def __rtruediv__(self, other):
-        return ops.elementwise.Div.apply(*_operands(other, self))
+        return ops.elementwise.Div.apply(*operands(other, self))
 
     def __neg__(self):
         return ops.elementwise.Neg.apply(self)
@@ -250,7 +255,7 @@ class Tensor:
         return ops.linear.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return ops.linear.matmul(_as_tensor(other, self), self)
+        return ops.linear.matmul(as_operand(other, self), self)
 
     # --- reductions -----------------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False, *, dim=None):
@@ -286,27 +291,4 @@ class Tensor:
         return ops.elementwise.relu(self)
 
 
-# --- helpers ------------------------------------------------------------------------------------------
-def _as_tensor(value, like):
-    """A Python number as a constant tensor with like's dtype and device."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        if not dtypes.is_float(like.dtype) and value != int(value):
-            raise TypeError(f"arithmetic of a {like.dtype} tensor with the non-integer {value!r}"
-                            " would truncate it; convert the tensor with .to(dtype='float32')")
-        return Tensor.from_array(constant(value, like.device, like.dtype), like._backend)
-    raise TypeError(
-        f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"
-        " (wrap arrays with tinyres.tensor())"
-    )
-
-
-def _operands(a, b):
-    """Both sides as tensors; a number takes the other side's dtype and device."""
-    if isinstance(a, Tensor):
-        return a, _as_tensor(b, a)
-    return _as_tensor(a, b), b
-
-
-from . import ops  # noqa: E402 - the ops build Tensors, so they are imported after the class
+function.register_tensor_type(Tensor)  # see function.py: the layers below make Tensors

@@ -10,7 +10,7 @@ import pathlib
 
 import numpy as np
 
-from tinyres.backend import DeviceUnavailableError
+from ..errors import DeviceUnavailableError
 
 HERE = pathlib.Path(__file__).resolve().parent
 CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}

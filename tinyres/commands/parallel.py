@@ -7,6 +7,7 @@ add the epoch's totals over the ranks. A failure on any rank aborts the whole jo
 """
 import contextlib
 
+from .. import distributed as dist
 from .usage import UsageError
 
 
@@ -34,9 +35,8 @@ class DataParallelJob:
 
     def wrap(self, model):
         """Batch statistics over all ranks, rank 0's weights everywhere, gradient averaging."""
-        from .. import distributed
-        model = distributed.convert_sync_batchnorm(model, self.group)
-        self.model = distributed.DistributedDataParallel(model, self.group)
+        model = dist.convert_sync_batchnorm(model, self.group)
+        self.model = dist.DistributedDataParallel(model, self.group)
         return self.model
 
     def after_backward(self):
@@ -47,8 +47,7 @@ class DataParallelJob:
 
     def guard(self, prefix):
         """Any error on this rank: one line naming the rank, then every rank stops."""
-        from ..distributed import abort_on_error
-        return abort_on_error(self.group, prefix)
+        return dist.abort_on_error(self.group, prefix)
 
 
 def start(distributed, device, timeout):
@@ -56,7 +55,6 @@ def start(distributed, device, timeout):
     mpi4py. device 'cuda' uses NCCL between the GPUs, one GPU per rank."""
     if not distributed:
         return SingleProcess()
-    from .. import distributed as dist
     backend = "nccl" if device is not None and device.startswith("cuda") else "mpi"
     try:
         group = dist.init_process_group(backend, timeout=timeout)

@@ -7,6 +7,7 @@ gradients into their slots, all-reduces each buffer, and hands every parameter a
 averaged buffer as its new .grad.
 """
 from ..tensor import Tensor
+from .process_group import require_group
 
 MEGABYTE = 1 << 20
 
@@ -87,5 +88,4 @@ def allreduce_gradients(params, group=None, bucket_cap_mb=25.0):
     """Average the .grad of params (an iterable of Tensors) over the ranks of group, one
     all-reduce per bucket; call between loss.backward() and optimizer.step(). Plans buckets on
     every call: a DistributedDataParallel plans them once."""
-    from .process_group import require_group
     GradientBuckets(params, bucket_cap_mb).allreduce_(require_group(group))

@@ -1,12 +1,12 @@
 """Input checks shared by the ops: each error names the op, the argument, what was expected and
 what was received."""
 from .. import dtypes
+from ..function import is_tensor
 
 
 def tensor_arg(op, name, value):
     """value must be a Tensor."""
-    from ..tensor import Tensor
-    if not isinstance(value, Tensor):
+    if not is_tensor(value):
         raise TypeError(f"{op}: argument '{name}' must be a Tensor, got {type(value).__name__}")
 
 

@@ -1,6 +1,8 @@
 """Function: one differentiable op, its forward and backward written side by side.
 
-A subclass writes ``forward(self, *arrays, **params) -> array`` and
+A subclass (named after its op with the suffix Function: AddFunction, Conv2dFunction, so that
+it never shares a name with the nn layer of the same op) writes
+``forward(self, *arrays, **params) -> array`` and
 ``backward(self, grad_output) -> tuple`` (one gradient or None per tensor input) against the
 backend ``self.k``; it never imports an array library. ``Op.apply(*tensors, **params)`` runs it
 and, when a gradient is wanted, records the Function as the output's ``grad_fn``.
@@ -56,7 +58,8 @@ class Function:
 
     @property
     def name(self):
-        return type(self).__name__
+        """The op's name: the class name without its Function suffix ('Add', 'Conv2d')."""
+        return op_name(type(self))
 
     supports_double_backward = False  # True: tensor_backward is written too
 
@@ -114,7 +117,7 @@ class Function:
         device with one dtype. params: anything else (ints, tuples, arrays that are constants).
         """
         tensors = [t for t in inputs if t is not None]
-        backend = _common_backend(cls.__name__, tensors)
+        backend = _common_backend(op_name(cls), tensors)
         needs = tuple(t is not None and t.requires_grad for t in inputs)
         record = any(needs) and grad_mode.is_grad_enabled()
         fn = cls(backend, needs)
@@ -132,8 +135,14 @@ def double_backward_ops():
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
         if cls.supports_double_backward and cls.__module__.startswith("tinyres.ops."):
-            found.add(cls.__name__)
-    return sorted(found - {"_Binary"})  # the base of Add, Sub, Mul, Div, not an op
+            found.add(op_name(cls))
+    return sorted(found - {"_Binary"})  # _BinaryFunction, the base of Add, Sub, Mul, Div
+
+
+def op_name(cls):
+    """A Function class's op name: AddFunction -> 'Add' (a class of another name: itself)."""
+    name = cls.__name__
+    return name[:-len("Function")] if name.endswith("Function") and name != "Function" else name
 
 
 def _common_backend(op, tensors):

@@ -168,9 +168,9 @@ class Tensor:
         """A copy on another device and/or dtype (self when nothing changes); differentiable."""
         out = self
         if device is not None and normalize_device(device) != self.device:
-            out = ops.shape.ToDevice.apply(out, target=get_backend(device))
+            out = ops.shape.ToDeviceFunction.apply(out, target=get_backend(device))
         if dtype is not None and dtypes.resolve(dtype) != out.dtype:
-            out = ops.shape.Cast.apply(out, dtype=dtypes.resolve(dtype))
+            out = ops.shape.CastFunction.apply(out, dtype=dtypes.resolve(dtype))
         return out
 
     def cpu(self):
@@ -220,36 +220,36 @@ class Tensor:
 
     # --- arithmetic (PyTorch broadcasting) ----------------------------------------------------------
     def __add__(self, other):
-        return ops.elementwise.Add.apply(*operands(self, other))
+        return ops.elementwise.AddFunction.apply(*operands(self, other))
 
     def __radd__(self, other):
-        return ops.elementwise.Add.apply(*operands(other, self))
+        return ops.elementwise.AddFunction.apply(*operands(other, self))
 
     def __sub__(self, other):
-        return ops.elementwise.Sub.apply(*operands(self, other))
+        return ops.elementwise.SubFunction.apply(*operands(self, other))
 
     def __rsub__(self, other):
-        return ops.elementwise.Sub.apply(*operands(other, self))
+        return ops.elementwise.SubFunction.apply(*operands(other, self))
 
     def __mul__(self, other):
-        return ops.elementwise.Mul.apply(*operands(self, other))
+        return ops.elementwise.MulFunction.apply(*operands(self, other))
 
     def __rmul__(self, other):
-        return ops.elementwise.Mul.apply(*operands(other, self))
+        return ops.elementwise.MulFunction.apply(*operands(other, self))
 
     def __truediv__(self, other):
-        return ops.elementwise.Div.apply(*operands(self, other))
+        return ops.elementwise.DivFunction.apply(*operands(self, other))
 
     def __rtruediv__(self, other):
-        return ops.elementwise.Div.apply(*operands(other, self))
+        return ops.elementwise.DivFunction.apply(*operands(other, self))
 
     def __neg__(self):
-        return ops.elementwise.Neg.apply(self)
+        return ops.elementwise.NegFunction.apply(self)
 
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float)) or isinstance(exponent, bool):
             raise TypeError(f"** needs a Python number exponent, got {type(exponent).__name__}")
-        return ops.elementwise.PowScalar.apply(self, exponent=exponent)
+        return ops.elementwise.PowScalarFunction.apply(self, exponent=exponent)
 
     def __matmul__(self, other):
         return ops.linear.matmul(self, other)

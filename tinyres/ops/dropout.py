@@ -6,7 +6,7 @@ from ..random import keep_mask
 from . import checks
 
 
-class Dropout(Function):
+class DropoutFunction(Function):
     """y = x * mask, mask a constant array of x's shape holding 0 or 1 / (1 - p)."""
 
     def forward(self, x, mask):
@@ -43,7 +43,7 @@ def dropout_with_mask(x, mask, p):
                          f" {mask.device}")
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     scaled = mask.to(dtype=x.dtype) * scale
-    return Dropout.apply(x, mask=scaled.data)
+    return DropoutFunction.apply(x, mask=scaled.data)
 
 
 def _check_probability(p):

@@ -19,7 +19,7 @@ def _broadcast_shape(op, a_shape, b_shape):
     return tuple(reversed(out))
 
 
-class _Binary(Function):
+class _BinaryFunction(Function):
     """a (op) b with broadcasting; backward sums each gradient back to its input's shape."""
 
     def forward(self, a, b):
@@ -44,7 +44,7 @@ class _Binary(Function):
         return self.input_tensor(0, a), self.input_tensor(1, b)
 
 
-class Add(_Binary):
+class AddFunction(_BinaryFunction):
     def compute(self, a, b):
         return self.k.add(a, b)
 
@@ -57,7 +57,7 @@ class Add(_Binary):
         return self.tensor_reduce((g, g))
 
 
-class Sub(_Binary):
+class SubFunction(_BinaryFunction):
     def compute(self, a, b):
         return self.k.sub(a, b)
 
@@ -68,7 +68,7 @@ class Sub(_Binary):
         return self.tensor_reduce((g, -g if self.needs_input_grad[1] else None))
 
 
-class Mul(_Binary):
+class MulFunction(_BinaryFunction):
     def compute(self, a, b):
         self.save_for_backward(a, b)
         return self.k.mul(a, b)
@@ -86,7 +86,7 @@ class Mul(_Binary):
         return self.tensor_reduce((ga, gb))
 
 
-class Div(_Binary):
+class DivFunction(_BinaryFunction):
     def compute(self, a, b):
         self.save_for_backward(a, b)
         return self.k.div(a, b)
@@ -105,7 +105,7 @@ class Div(_Binary):
         return self.tensor_reduce((ga, gb))
 
 
-class Neg(Function):
+class NegFunction(Function):
     supports_double_backward = True
 
     def forward(self, a):
@@ -118,7 +118,7 @@ class Neg(Function):
         return (-g,)
 
 
-class PowScalar(Function):
+class PowScalarFunction(Function):
     """a ** exponent for a Python-number exponent."""
 
     supports_double_backward = True
@@ -140,7 +140,7 @@ class PowScalar(Function):
         return (g * (self.input_tensor(0, a) ** (self.exponent - 1) * self.exponent),)
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     supports_double_backward = True
 
     def forward(self, x):
@@ -163,7 +163,7 @@ class ReLU(Function):
 def relu(x):
     """max(x, 0), elementwise; the gradient passes where the output is positive."""
     checks.floating("relu", "x", x)
-    return ReLU.apply(x)
+    return ReLUFunction.apply(x)
 
 
 def add(a, b):
@@ -173,4 +173,4 @@ def add(a, b):
     checks.floating("add", "b", b)
     checks.same_device_dtype("add", "a", a, b=b)
     checks.shape("add", "b", b, a.shape, "the shape of 'a'; a residual add does not broadcast")
-    return Add.apply(a, b)
+    return AddFunction.apply(a, b)

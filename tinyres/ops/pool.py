@@ -3,7 +3,7 @@ from ..function import Function
 from . import checks
 
 
-class MaxPool2d(Function):
+class MaxPool2dFunction(Function):
     def forward(self, x, kernel, stride, padding):
         self.x_shape = tuple(x.shape)
         self.window = (kernel, stride, padding)
@@ -24,7 +24,7 @@ class MaxPool2d(Function):
         return (self.k.maxpool2d_backward(gy, argmax, self.x_shape, *self.window),)
 
 
-class AvgPool2d(Function):
+class AvgPool2dFunction(Function):
     def forward(self, x, kernel, stride, padding, count_include_pad):
         self.x_shape = tuple(x.shape)
         self.args = (kernel, stride, padding, count_include_pad)
@@ -61,14 +61,14 @@ def _window_args(op, x, kernel_size, stride, padding):
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """(N, C, H, W) -> (N, C, P, Q): the maximum of each window; padding counts as -inf."""
     kernel, stride, padding = _window_args("max_pool2d", x, kernel_size, stride, padding)
-    return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
+    return MaxPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
     """(N, C, H, W) -> (N, C, P, Q): the mean of each window; padding counts as 0 (and is in
     the divisor unless count_include_pad=False)."""
     kernel, stride, padding = _window_args("avg_pool2d", x, kernel_size, stride, padding)
-    return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding,
+    return AvgPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding,
                            count_include_pad=bool(count_include_pad))
 
 
@@ -84,5 +84,5 @@ def adaptive_avg_pool2d(x, output_size):
             f"{op}: output_size {out} must divide the input size ({h}, {w})"
         )
     kernel = (h // out[0], w // out[1])
-    return AvgPool2d.apply(x, kernel=kernel, stride=kernel, padding=(0, 0),
+    return AvgPool2dFunction.apply(x, kernel=kernel, stride=kernel, padding=(0, 0),
                            count_include_pad=True)

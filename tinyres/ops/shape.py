@@ -4,7 +4,7 @@ from ..function import Function
 from . import checks
 
 
-class Reshape(Function):
+class ReshapeFunction(Function):
     supports_double_backward = True
 
     def forward(self, x, shape):
@@ -20,7 +20,7 @@ class Reshape(Function):
         return (g.reshape(self.in_shape),)
 
 
-class Permute(Function):
+class PermuteFunction(Function):
     supports_double_backward = True
 
     def forward(self, x, dims):
@@ -34,7 +34,7 @@ class Permute(Function):
         return (g.permute(*self.inverse),)
 
 
-class GetItem(Function):
+class GetItemFunction(Function):
     def forward(self, x, index):
         self.in_shape, self.index = tuple(x.shape), index
         return self.k.getitem(x, index)
@@ -43,7 +43,7 @@ class GetItem(Function):
         return (self.k.getitem_backward(g, self.in_shape, self.index),)
 
 
-class Pad(Function):
+class PadFunction(Function):
     def forward(self, x, widths):
         self.index = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
         return self.k.pad(x, widths)
@@ -52,7 +52,7 @@ class Pad(Function):
         return (self.k.getitem(g, self.index),)
 
 
-class Cast(Function):
+class CastFunction(Function):
     def forward(self, x, dtype):
         self.in_dtype = x.dtype
         return self.k.astype(x, dtype)
@@ -61,7 +61,7 @@ class Cast(Function):
         return (self.k.astype(g, self.in_dtype),)
 
 
-class ToDevice(Function):
+class ToDeviceFunction(Function):
     def forward(self, x, target):
         self.output_backend = target
         return target.asarray(self.k.to_host(x))
@@ -82,7 +82,7 @@ def reshape(x, shape):
         -1 not in shape and known != size
     ):
         raise ValueError(f"reshape: cannot reshape {x.shape} ({size} elements) to {shape}")
-    return Reshape.apply(x, shape=shape)
+    return ReshapeFunction.apply(x, shape=shape)
 
 
 def permute(x, dims):
@@ -90,7 +90,7 @@ def permute(x, dims):
     dims = tuple(checks.dim_index("permute", "dims", d, x.ndim) for d in dims)
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: argument 'dims' must order all {x.ndim} axes, got {dims}")
-    return Permute.apply(x, dims=dims)
+    return PermuteFunction.apply(x, dims=dims)
 
 
 def transpose(x, dim0, dim1):
@@ -98,7 +98,7 @@ def transpose(x, dim0, dim1):
     a = checks.dim_index("transpose", "dim0", dim0, x.ndim)
     b = checks.dim_index("transpose", "dim1", dim1, x.ndim)
     dims[a], dims[b] = dims[b], dims[a]
-    return Permute.apply(x, dims=tuple(dims))
+    return PermuteFunction.apply(x, dims=tuple(dims))
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -126,7 +126,7 @@ def getitem(x, index):
                 "indexing a Tensor takes ints, slices, None and ... only; got"
                 f" {type(item).__name__}"
             )
-    return GetItem.apply(x, index=index)
+    return GetItemFunction.apply(x, index=index)
 
 
 def pad(x, pad):
@@ -140,4 +140,4 @@ def pad(x, pad):
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(x, widths=tuple(widths))
+    return PadFunction.apply(x, widths=tuple(widths))

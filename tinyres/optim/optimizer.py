@@ -183,7 +183,7 @@ def _as_params(params, name):
             raise TypeError(f"{name}: params must be tinyres Tensors, got {type(p).__name__}")
         if not p.is_leaf:
             raise ValueError(f"{name}: can only optimize leaf tensors, got one made by an op"
-                             f" ({type(p.grad_fn).__name__})")
+                             f" ({p.grad_fn.name})")
     if len({id(p) for p in params}) != len(params):
         raise ValueError(f"{name}: a param group lists the same parameter twice")
     return params

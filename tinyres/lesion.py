@@ -96,8 +96,8 @@ def single_deletions(model, loader, log=None):
 
 
 def random_deletions(model, loader, counts, draws, seed=0, log=None):
-    """[{'deleted': k, 'draw': d, 'blocks': [...], 'error'}] for every k in counts and d in
-    range(draws): k deletable blocks drawn at random without replacement (seeded)."""
+    """[{'deleted': n, 'draw': d, 'blocks': [...], 'error'}] for every n in counts and d in
+    range(draws): n deletable blocks drawn at random without replacement (seeded)."""
     names = [name for name, block in residual_blocks(model) if can_delete(block)]
     rng = np.random.default_rng(seed)
     rows = []

@@ -60,9 +60,9 @@ def _row(cells, widths):
 def layer_macs(module, output_shape):
     """Multiply-accumulates of one leaf module for its output (batch included)."""
     if isinstance(module, Conv2d):
-        n, k, p, q = output_shape
+        n, out_channels, p, q = output_shape
         r, s = module.kernel_size
-        return n * k * p * q * module.in_channels * r * s
+        return n * out_channels * p * q * module.in_channels * r * s
     if isinstance(module, Linear):
         rows = 1
         for size in output_shape[:-1]:

@@ -48,7 +48,7 @@ def _build_like(name, shapes):
         if "conv1.weight" in shapes and len(shapes["conv1.weight"]) == 4:
             kwargs["in_channels"] = shapes["conv1.weight"][1]
         kwargs["batchnorm"] = "bn1.weight" in shapes
-        if name.startswith("cifar_resnet") and any(".downsample." in k for k in shapes):
+        if name.startswith("cifar_resnet") and any(".downsample." in key for key in shapes):
             kwargs["shortcut"] = "B"
     return get(name, **kwargs)
 

@@ -68,7 +68,7 @@ class Registry:
     def build(self, name, **kwargs):
         """The model called name, built with kwargs (each must be one of its options)."""
         info = self.info(name)
-        wrong = [k for k in kwargs if not info.takes(k)]
+        wrong = [key for key in kwargs if not info.takes(key)]
         if wrong:
             raise ValueError(f"{name} takes no option {wrong[0]!r}; its options:"
                              f" {', '.join(('num_classes',) + info.options)}")

@@ -29,13 +29,15 @@ class _BinaryFunction(Function):
 
     supports_double_backward = True
 
-    def reduce(self, grads):
+    def unbroadcast(self, grads):
+        """Each input's gradient summed back to that input's shape (over the axes along which
+        the input was broadcast), as arrays."""
         return tuple(
             None if g is None else self.k.sum_to_shape(g, s) for g, s in zip(grads, self.shapes)
         )
 
-    def tensor_reduce(self, grads):
-        """reduce, for the Tensor gradients of tensor_backward."""
+    def tensor_unbroadcast(self, grads):
+        """unbroadcast, for the Tensor gradients of tensor_backward."""
         return tuple(None if g is None else sum_to_shape(g, s) for g, s in zip(grads, self.shapes))
 
     def inputs(self):
@@ -51,10 +53,10 @@ class AddFunction(_BinaryFunction):
     def backward(self, g):
         # y = a + b: dy/da = dy/db = I, so both inputs get g unchanged (a residual add's two
         # paths each receive the whole gradient); a broadcast input sums g over its axes
-        return self.reduce((g, g))
+        return self.unbroadcast((g, g))
 
     def tensor_backward(self, g):
-        return self.tensor_reduce((g, g))
+        return self.tensor_unbroadcast((g, g))
 
 
 class SubFunction(_BinaryFunction):
@@ -62,10 +64,10 @@ class SubFunction(_BinaryFunction):
         return self.k.sub(a, b)
 
     def backward(self, g):
-        return self.reduce((g, self.k.neg(g) if self.needs_input_grad[1] else None))
+        return self.unbroadcast((g, self.k.neg(g) if self.needs_input_grad[1] else None))
 
     def tensor_backward(self, g):
-        return self.tensor_reduce((g, -g if self.needs_input_grad[1] else None))
+        return self.tensor_unbroadcast((g, -g if self.needs_input_grad[1] else None))
 
 
 class MulFunction(_BinaryFunction):
@@ -77,13 +79,13 @@ class MulFunction(_BinaryFunction):
         a, b = self.saved
         ga = self.k.mul(g, b) if self.needs_input_grad[0] else None
         gb = self.k.mul(g, a) if self.needs_input_grad[1] else None
-        return self.reduce((ga, gb))
+        return self.unbroadcast((ga, gb))
 
     def tensor_backward(self, g):
         a, b = self.inputs()
         ga = g * b if self.needs_input_grad[0] else None
         gb = g * a if self.needs_input_grad[1] else None
-        return self.tensor_reduce((ga, gb))
+        return self.tensor_unbroadcast((ga, gb))
 
 
 class DivFunction(_BinaryFunction):
@@ -96,13 +98,13 @@ class DivFunction(_BinaryFunction):
         k = self.k
         ga = k.div(g, b) if self.needs_input_grad[0] else None
         gb = k.neg(k.div(k.mul(g, a), k.mul(b, b))) if self.needs_input_grad[1] else None
-        return self.reduce((ga, gb))
+        return self.unbroadcast((ga, gb))
 
     def tensor_backward(self, g):
         a, b = self.inputs()
         ga = g / b if self.needs_input_grad[0] else None
         gb = -(g * a) / (b * b) if self.needs_input_grad[1] else None
-        return self.tensor_reduce((ga, gb))
+        return self.tensor_unbroadcast((ga, gb))
 
 
 class NegFunction(Function):

@@ -34,8 +34,8 @@ class AvgPool2dFunction(Function):
         return self.k.avgpool2d_forward(x, *self.args)
 
     def backward(self, gy):
-        # y = the mean of an R x S window (R * S = k^2 for a square one): each input of the
-        # window gets gy / k^2, summed over the windows it falls in (count_include_pad=False
+        # y = the mean of an R x S window (R * S inputs): each input of the
+        # window gets gy / (R * S), summed over the windows it falls in (count_include_pad=False
         # divides by the unpadded inputs of the window instead)
         if gy.size == 0:
             return (self.k.zeros(self.x_shape, gy.dtype),)
@@ -49,8 +49,8 @@ def _window_args(op, x, kernel_size, stride, padding):
     kernel = checks.pair(op, "kernel_size", kernel_size, 1)
     stride = kernel if stride is None else checks.pair(op, "stride", stride, 1)
     padding = checks.pair(op, "padding", padding, 0)
-    for k, p in zip(kernel, padding):
-        if 2 * p > k:
+    for size, p in zip(kernel, padding):
+        if 2 * p > size:
             raise ValueError(
                 f"{op}: padding {padding} must be at most half of kernel_size {kernel}"
             )

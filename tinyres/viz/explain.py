@@ -149,7 +149,7 @@ def _note(t, run):
 
 def _check_split(block, run):
     """dL/dx == dL/dz (identity part) + branch VJP of dL/df, recomputed separately."""
-    dz, df, dx = (run[k].grad.numpy() for k in ("z", "f", "x"))
+    dz, df, dx = (run[name].grad.numpy() for name in ("z", "f", "x"))
     x_alone = tensor(run["x"].numpy(), requires_grad=True)  # a fresh graph: the branch alone
     block.branch(x_alone).backward(df)
     via_branch = x_alone.grad.numpy()

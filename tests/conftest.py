@@ -1,4 +1,4 @@
-"""Fixtures shared by the tests: `backend` runs a test once per device and cpu kernel set (ids
+"""Fixtures shared by the tests: `device` runs a test once per device and cpu kernel set (ids
 cpu, cpu-reference, cuda; cuda skips cleanly where there is no GPU), `torch` gives PyTorch as the
 reference (required when TINYRES_REQUIRE_TORCH=1, as in CI, so that the comparisons cannot
 silently skip)."""
@@ -15,14 +15,14 @@ settings.register_profile("tinyres", deadline=None, derandomize=True, max_exampl
 settings.load_profile("tinyres")
 
 CUDA = tinyres.is_available("cuda")
-BACKENDS = [pytest.param(("cpu", "fast"), id="cpu"),
-            pytest.param(("cpu", "reference"), id="cpu-reference"),
-            pytest.param(("cuda", "fast"), id="cuda",
-                         marks=pytest.mark.skipif(not CUDA, reason="no GPU"))]
+DEVICES = [pytest.param(("cpu", "fast"), id="cpu"),
+           pytest.param(("cpu", "reference"), id="cpu-reference"),
+           pytest.param(("cuda", "fast"), id="cuda",
+                        marks=pytest.mark.skipif(not CUDA, reason="no GPU"))]
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request):
+@pytest.fixture(params=DEVICES)
+def device(request):
     """The device name ('cpu' or 'cuda'); the test runs inside use_kernels() of its kernel set:
     cpu with the fast table, cpu with the NumPy reference table, then cuda where available.
     A test marked @pytest.mark.fast_kernels_only skips the reference run (too slow there)."""

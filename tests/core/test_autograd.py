@@ -8,8 +8,8 @@ import tinyres.functional as F
 from tinyres.testing import assert_close
 
 
-def test_a_tensor_used_twice_gets_the_sum_of_both_gradients(backend):
-    x = tinyres.tensor([[-1.0, 2.0, 3.0]], requires_grad=True, device=backend)
+def test_a_tensor_used_twice_gets_the_sum_of_both_gradients(device):
+    x = tinyres.tensor([[-1.0, 2.0, 3.0]], requires_grad=True, device=device)
     y = F.add(F.relu(x * 3.0), x)  # a skip connection: x reaches y on two paths
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 4.0, 4.0]])

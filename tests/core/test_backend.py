@@ -58,8 +58,8 @@ def test_without_a_gpu_the_cuda_error_says_what_is_missing():
             or "CuPy is installed but no CUDA GPU/driver is available: " in message), message
 
 
-def test_every_available_backend_implements_exactly_the_kernel_list(backend):
-    assert set(tinyres.get_backend(backend).table) == set(backends.KERNELS)
+def test_every_available_backend_implements_exactly_the_kernel_list(device):
+    assert set(tinyres.get_backend(device).table) == set(backends.KERNELS)
 
 
 def test_a_backend_missing_or_adding_a_kernel_is_refused():

@@ -32,10 +32,10 @@ CASES = {  # name: (function, input shapes); Div's divisor is kept away from 0
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_gradgradcheck_passes_on_the_ops_with_double_backward(backend, case):
+def test_gradgradcheck_passes_on_the_ops_with_double_backward(device, case):
     fn, shapes = CASES[case]
     rng = np.random.default_rng(0)
-    inputs = [randn(rng, *s, device=backend, low=1.0 if s == (3, 1) else None) for s in shapes]
+    inputs = [randn(rng, *s, device=device, low=1.0 if s == (3, 1) else None) for s in shapes]
     assert gradgradcheck(fn, inputs)
 
 

@@ -20,11 +20,11 @@ def test_tensor_copies_its_data():
     assert t.numpy()[0] == 0
 
 
-def test_properties_and_conversions(backend):
-    t = tinyres.randn(2, 3, 4, device=backend, requires_grad=True)
+def test_properties_and_conversions(device):
+    t = tinyres.randn(2, 3, 4, device=device, requires_grad=True)
     assert t.shape == (2, 3, 4) and t.ndim == 3 and t.numel() == 24 and len(t) == 2
-    assert t.device == backend and t.is_leaf and t.grad is None
-    assert tinyres.tensor([[2.5]], device=backend).item() == 2.5
+    assert t.device == device and t.is_leaf and t.grad is None
+    assert tinyres.tensor([[2.5]], device=device).item() == 2.5
     assert not t.detach().requires_grad
     assert t.double().dtype == tinyres.float64
     assert tinyres.tensor([1.0, 2.0]).tolist() == [1.0, 2.0]
@@ -59,15 +59,15 @@ def test_bad_construction_is_refused():
     assert (tinyres.tensor([1, 2]) + 1).tolist() == [2, 3]
 
 
-def test_backend_is_the_kernel_table_of_the_tensors_device(backend):
-    t = tinyres.zeros(2, device=backend)
-    assert t.backend is tinyres.get_backend(backend) and t.backend.name == t.device == backend
+def test_backend_is_the_kernel_table_of_the_tensors_device(device):
+    t = tinyres.zeros(2, device=device)
+    assert t.backend is tinyres.get_backend(device) and t.backend.name == t.device == device
     with pytest.raises(AttributeError):
         t.backend = tinyres.get_backend("cpu")  # read-only: move_() changes the device
 
 
-def test_set_data_holds_the_array_itself_and_checks_it(backend):
-    t = tinyres.zeros(2, 3, device=backend)
+def test_set_data_holds_the_array_itself_and_checks_it(device):
+    t = tinyres.zeros(2, 3, device=device)
     array = t.backend.full((2, 3), 7.0, t.dtype)
     assert t.set_data_(array) is t and t.data is array  # no copy: whoever holds t sees it
     assert t.tolist() == [[7.0] * 3] * 2
@@ -77,11 +77,11 @@ def test_set_data_holds_the_array_itself_and_checks_it(backend):
         t.set_data_(t.backend.zeros((2, 3), tinyres.float64))
 
 
-def test_move_changes_device_and_dtype_in_place_and_drops_the_gradient(backend):
+def test_move_changes_device_and_dtype_in_place_and_drops_the_gradient(device):
     t = tinyres.tensor([1.5, 2.5], requires_grad=True)
     (t * t).sum().backward()
-    assert t.move_(backend, "float64") is t
-    assert (t.device, t.dtype, t.grad) == (backend, tinyres.float64, None)
-    assert t.backend is tinyres.get_backend(backend) and t.tolist() == [1.5, 2.5]
+    assert t.move_(device, "float64") is t
+    assert (t.device, t.dtype, t.grad) == (device, tinyres.float64, None)
+    assert t.backend is tinyres.get_backend(device) and t.tolist() == [1.5, 2.5]
     (t * t).sum().backward()  # the graph uses the moved tensor's device and dtype
-    assert (t.grad.device, t.grad.dtype, t.grad.tolist()) == (backend, tinyres.float64, [3.0, 5.0])
+    assert (t.grad.device, t.grad.dtype, t.grad.tolist()) == (device, tinyres.float64, [3.0, 5.0])

@@ -119,13 +119,13 @@ def _ids(loader, batches=None):
     return out
 
 
-def test_batching_len_and_drop_last(backend):
-    loader = DataLoader(_numbered(10), batch_size=4, device=backend)
+def test_batching_len_and_drop_last(device):
+    loader = DataLoader(_numbered(10), batch_size=4, device=device)
     assert len(loader) == 3 and len(DataLoader(_numbered(10), 4, drop_last=True)) == 2
     batches = list(loader)
     assert [len(x) for x, _ in batches] == [4, 4, 2]
     x, y = batches[0]
-    assert x.shape == (4, 1, 4, 4) and x.dtype == np.float32 and x.device == backend
+    assert x.shape == (4, 1, 4, 4) and x.dtype == np.float32 and x.device == device
     assert y.shape == (4,) and y.dtype == np.int64 and y.tolist() == [0, 1, 2, 0]
     assert _ids(DataLoader(_numbered(10), 4, drop_last=True)) == [[0, 1, 2, 3], [4, 5, 6, 7]]
 

@@ -67,24 +67,24 @@ def _assert_params(ours, theirs, step):
 
 @pytest.mark.parametrize("name, config", CASES)
 @pytest.mark.parametrize("split", [None, {"lr": 0.01}])
-def test_matches_torch(backend, torch, name, config, split):
+def test_matches_torch(device, torch, name, config, split):
     values, grads = _values()
-    ours = _ours(values, backend)
+    ours = _ours(values, device)
     theirs = [torch.tensor(v, requires_grad=True) for v in values]
     opt = OURS[name](_groups(ours, split), **config)
     topt = getattr(torch.optim, name)(_groups(theirs, split), **config)
     for step, g in enumerate(grads):
         skip = (1,) if step in (2, 3) else ()  # a param without a gradient is left alone
-        _set_grads(ours, g, backend, skip)
+        _set_grads(ours, g, device, skip)
         _set_torch_grads(torch, theirs, g, skip)
         opt.step()
         topt.step()
         _assert_params(ours, theirs, step)
 
 
-def test_param_group_hyperparameters(backend, torch):
+def test_param_group_hyperparameters(device, torch):
     values, grads = _values(1)
-    ours = _ours(values, backend)
+    ours = _ours(values, device)
     theirs = [torch.tensor(v, requires_grad=True) for v in values]
     groups = [{"params": [0], "momentum": 0.5}, {"params": [1, 2], "lr": 0.3, "nesterov": True}]
     opt = SGD([{**g, "params": [ours[i] for i in g["params"]]} for g in groups],
@@ -93,62 +93,62 @@ def test_param_group_hyperparameters(backend, torch):
                            lr=0.1, momentum=0.9)
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.3]
     for step, g in enumerate(grads):
-        _set_grads(ours, g, backend)
+        _set_grads(ours, g, device)
         _set_torch_grads(torch, theirs, g)
         opt.step()
         topt.step()
         _assert_params(ours, theirs, step)
 
 
-def test_gradients_are_not_modified(backend):
+def test_gradients_are_not_modified(device):
     values, grads = _values()
-    params = _ours(values, backend)
+    params = _ours(values, device)
     opt = SGD(params, lr=0.1, momentum=0.9, weight_decay=0.1)
     for _ in range(2):
-        _set_grads(params, grads[0], backend)
+        _set_grads(params, grads[0], device)
         opt.step()
         for p, g in zip(params, grads[0]):
             np.testing.assert_array_equal(p.grad.numpy(), g)
 
 
-def test_zero_grad_sets_none(backend):
-    params = _ours(_values()[0], backend)
+def test_zero_grad_sets_none(device):
+    params = _ours(_values()[0], device)
     opt = Adam(params)
-    _set_grads(params, _values()[1][0], backend)
+    _set_grads(params, _values()[1][0], device)
     opt.zero_grad()
     assert all(p.grad is None for p in params)
 
 
 @pytest.mark.parametrize("name, config", CASES)
-def test_state_dict_resumes_exactly(backend, name, config):
+def test_state_dict_resumes_exactly(device, name, config):
     values, grads = _values(2)
-    whole = _ours(values, backend)
+    whole = _ours(values, device)
     opt = OURS[name](_groups(whole, {"lr": 0.02}), **config)
-    first = _ours(values, backend)
+    first = _ours(values, device)
     opt_first = OURS[name](_groups(first, {"lr": 0.02}), **config)
     for step, g in enumerate(grads):
-        _set_grads(whole, g, backend)
+        _set_grads(whole, g, device)
         opt.step()
         if step < 3:
-            _set_grads(first, g, backend)
+            _set_grads(first, g, device)
             opt_first.step()
     saved = pickle.loads(pickle.dumps(opt_first.state_dict()))  # host-only, picklable
-    resumed = [tinyres.tensor(p.numpy(), requires_grad=True, device=backend) for p in first]
+    resumed = [tinyres.tensor(p.numpy(), requires_grad=True, device=device) for p in first]
     opt_resumed = OURS[name](_groups(resumed, {"lr": 123.0}), **config)
     opt_resumed.load_state_dict(saved)
     assert opt_resumed.param_groups[1]["lr"] == 0.02
     for g in grads[3:]:
-        _set_grads(resumed, g, backend)
+        _set_grads(resumed, g, device)
         opt_resumed.step()
     for p, q in zip(resumed, whole):
         np.testing.assert_array_equal(p.numpy(), q.numpy())
 
 
-def test_state_dict_is_a_snapshot(backend):
+def test_state_dict_is_a_snapshot(device):
     values, grads = _values()
-    params = _ours(values, backend)
+    params = _ours(values, device)
     opt = Adam(params)
-    _set_grads(params, grads[0], backend)
+    _set_grads(params, grads[0], device)
     opt.step()
     saved = opt.state_dict()
     before = saved["state"][0]["exp_avg"].copy()

@@ -26,25 +26,25 @@ def parity(torch):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_eval_mode_logits_match_torchvision(backend, parity, name):
-    ours, theirs = parity.twins(name, backend)
+def test_eval_mode_logits_match_torchvision(device, parity, name):
+    ours, theirs = parity.twins(name, device)
     x, _ = parity.batch(np.float32)
-    logits, expected = parity.eval_logits(ours, theirs, x, backend)
+    logits, expected = parity.eval_logits(ours, theirs, x, device)
     assert_close_deep(logits, expected, "eval logits")
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_train_step_is_the_same_function_as_torchvision(backend, parity, name):
-    ours, theirs = parity.twins(name, backend, "float64")
+def test_train_step_is_the_same_function_as_torchvision(device, parity, name):
+    ours, theirs = parity.twins(name, device, "float64")
     x, y = parity.batch(np.float64)
-    for what, (mine, ref) in parity.train_step(ours, theirs, x, y, backend).items():
+    for what, (mine, ref) in parity.train_step(ours, theirs, x, y, device).items():
         assert_close(mine, ref, what)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_train_step_in_float32_matches_torchvision(backend, parity, name):
-    ours, theirs = parity.twins(name, backend)
+def test_train_step_in_float32_matches_torchvision(device, parity, name):
+    ours, theirs = parity.twins(name, device)
     x, y = parity.batch(np.float32)
-    for what, (mine, ref) in parity.train_step(ours, theirs, x, y, backend).items():
+    for what, (mine, ref) in parity.train_step(ours, theirs, x, y, device).items():
         if name == "resnet18" or not what.startswith("gradient"):
             assert_close_deep(mine, ref, what)

@@ -48,11 +48,11 @@ def test_vgg16_is_torchvisions_in_parameters_macs_layout_and_function(torch):
     assert_close(mine[1].numpy(), ref[1], "vgg16 classifier (eval: no dropout)", rtol=1e-4)
 
 
-def test_dropout_gradcheck_with_a_fixed_mask(backend):
+def test_dropout_gradcheck_with_a_fixed_mask(device):
     rng = np.random.default_rng(0)
-    mask = tinyres.tensor(rng.random((3, 5)) > 0.3, device=backend)
+    mask = tinyres.tensor(rng.random((3, 5)) > 0.3, device=device)
     check_gradients(lambda x: dropout_with_mask(x, mask, 0.3), [rng.standard_normal((3, 5))],
-                    backend)
+                    device)
 
 
 def test_dropout_scales_what_it_keeps_and_is_the_identity_in_eval():

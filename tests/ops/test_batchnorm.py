@@ -19,34 +19,34 @@ def _inputs(shape, seed=0):
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("training", [True, False])
-def test_batch_norm_gradcheck(backend, shape, training):
+def test_batch_norm_gradcheck(device, shape, training):
     x, w, b = _inputs(shape)
     c = shape[1]
-    mean = tinyres.tensor(np.linspace(-1, 1, c), dtype="float64", device=backend)
-    var = tinyres.tensor(np.linspace(0.5, 2, c), dtype="float64", device=backend)
+    mean = tinyres.tensor(np.linspace(-1, 1, c), dtype="float64", device=device)
+    var = tinyres.tensor(np.linspace(0.5, 2, c), dtype="float64", device=device)
     check_gradients(lambda x, w, b: F.batch_norm(x, mean, var, w, b, training=training),
-                    [x, w, b], backend)
+                    [x, w, b], device)
 
 
-def test_batch_norm_gradcheck_without_affine(backend):
+def test_batch_norm_gradcheck_without_affine(device):
     x, _, _ = _inputs((3, 2, 4, 4))
-    check_gradients(lambda x: F.batch_norm(x, None, None, training=True), [x], backend)
+    check_gradients(lambda x: F.batch_norm(x, None, None, training=True), [x], device)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("training", [True, False])
-def test_batch_norm_matches_torch(backend, torch, shape, training):
+def test_batch_norm_matches_torch(device, torch, shape, training):
     x, w, b = _inputs(shape, seed=1)
     c = shape[1]
     start_mean, start_var = np.linspace(-1, 1, c), np.linspace(0.5, 2, c)
-    ours = [tinyres.tensor(v, dtype="float32", device=backend) for v in (start_mean, start_var)]
+    ours = [tinyres.tensor(v, dtype="float32", device=device) for v in (start_mean, start_var)]
     theirs = [torch.tensor(v, dtype=torch.float32) for v in (start_mean, start_var)]
     check_against_torch(
         torch,
         lambda x, w, b: F.batch_norm(x, *ours, w, b, training=training, momentum=0.3),
         lambda x, w, b: torch.nn.functional.batch_norm(x, *theirs, w, b, training=training,
                                                        momentum=0.3),
-        [x, w, b], backend,
+        [x, w, b], device,
     )
     for mine, ref, name in zip(ours, theirs, ("running_mean", "running_var")):
         assert_close(mine.numpy(), ref.numpy(), name)
@@ -54,10 +54,10 @@ def test_batch_norm_matches_torch(backend, torch, shape, training):
         assert not np.allclose(ours[1].numpy(), start_var)
 
 
-def test_batch_norm_eval_mode_uses_running_statistics(backend):
-    x = tinyres.randn(4, 2, 3, 3, device=backend)
-    mean = tinyres.tensor([1.0, -2.0], device=backend)
-    var = tinyres.tensor([4.0, 0.25], device=backend)
+def test_batch_norm_eval_mode_uses_running_statistics(device):
+    x = tinyres.randn(4, 2, 3, 3, device=device)
+    mean = tinyres.tensor([1.0, -2.0], device=device)
+    var = tinyres.tensor([4.0, 0.25], device=device)
     y = F.batch_norm(x, mean, var, training=False, eps=1e-3).numpy()  # eps must be > 0
     expected = (x.numpy() - np.array([1, -2]).reshape(1, 2, 1, 1)) / np.sqrt(
         np.array([4, 0.25]) + 1e-3).reshape(1, 2, 1, 1)

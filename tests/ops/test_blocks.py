@@ -46,34 +46,34 @@ def _basic_params(rng, c, device, dtype="float64"):
     return _params(rng, [(c, c, 3, 3), (c,), (c,), (c, c, 3, 3), (c,), (c,)], device, dtype)
 
 
-def test_basic_block_gradcheck(backend):
+def test_basic_block_gradcheck(device):
     rng = np.random.default_rng(0)
-    x = tinyres.tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=True, device=backend)
-    assert tinyres.gradcheck(basic_block, [x] + _basic_params(rng, 3, backend))
+    x = tinyres.tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=True, device=device)
+    assert tinyres.gradcheck(basic_block, [x] + _basic_params(rng, 3, device))
 
 
-def test_bottleneck_with_projection_gradcheck(backend):
+def test_bottleneck_with_projection_gradcheck(device):
     rng = np.random.default_rng(1)
-    x = tinyres.tensor(rng.standard_normal((2, 4, 6, 6)), requires_grad=True, device=backend)
+    x = tinyres.tensor(rng.standard_normal((2, 4, 6, 6)), requires_grad=True, device=device)
     width, out = 2, 8
     shapes = [(width, 4, 1, 1), (width,), (width,), (width, width, 3, 3), (width,), (width,),
               (out, width, 1, 1), (out,), (out,), (out, 4, 1, 1), (out,), (out,)]
-    assert tinyres.gradcheck(bottleneck, [x] + _params(rng, shapes, backend))
+    assert tinyres.gradcheck(bottleneck, [x] + _params(rng, shapes, device))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_zero_residual_branch_passes_the_gradient_through_the_identity(backend, dtype):
+def test_zero_residual_branch_passes_the_gradient_through_the_identity(device, dtype):
     rng = np.random.default_rng(2)
     x = tinyres.tensor(rng.standard_normal((2, 3, 4, 4)), dtype=dtype, requires_grad=True,
-                       device=backend)
-    params = _basic_params(rng, 3, backend, dtype)
+                       device=device)
+    params = _basic_params(rng, 3, device, dtype)
     params[4].set_data_(params[4].data * 0)  # last BN weight 0 and bias 0: the branch outputs 0
     params[5].set_data_(params[5].data * 0)
     kept = []
     y = basic_block(x, *params, retain=kept)
     np.testing.assert_array_equal(y.numpy(), np.maximum(x.numpy(), 0))  # the block is relu(x)
     upstream = rng.standard_normal(y.shape)
-    y.backward(tinyres.tensor(upstream, dtype=dtype, device=backend))
+    y.backward(tinyres.tensor(upstream, dtype=dtype, device=device))
     at_addition = kept[0].grad.numpy()
     np.testing.assert_array_equal(at_addition, upstream.astype(dtype) * (x.numpy() > 0))
     np.testing.assert_array_equal(x.grad.numpy(), at_addition)  # exactly: the branch adds 0

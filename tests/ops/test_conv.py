@@ -26,30 +26,30 @@ def _inputs(kernel, size, batch, seed=0):
 
 
 @pytest.mark.parametrize("kernel,stride,padding,size,batch", GRID)
-def test_conv2d_gradcheck(backend, kernel, stride, padding, size, batch):
+def test_conv2d_gradcheck(device, kernel, stride, padding, size, batch):
     x, w, b = _inputs(kernel, size, batch)
-    check_gradients(lambda x, w, b: F.conv2d(x, w, b, stride, padding), [x, w, b], backend)
+    check_gradients(lambda x, w, b: F.conv2d(x, w, b, stride, padding), [x, w, b], device)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,size,batch", GRID)
-def test_conv2d_matches_torch(backend, torch, kernel, stride, padding, size, batch):
+def test_conv2d_matches_torch(device, torch, kernel, stride, padding, size, batch):
     x, w, b = _inputs(kernel, size, batch, seed=1)
     check_against_torch(
         torch,
         lambda x, w, b: F.conv2d(x, w, b, stride, padding),
         lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride, padding),
-        [x, w, b], backend,
+        [x, w, b], device,
     )
 
 
-def test_conv2d_without_bias_and_with_rectangular_kernel(backend, torch):
+def test_conv2d_without_bias_and_with_rectangular_kernel(device, torch):
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((2, 3, 7, 10)), rng.standard_normal((4, 3, 3, 5))
     check_against_torch(
         torch,
         lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(1, 2)),
         lambda x, w: torch.nn.functional.conv2d(x, w, stride=(2, 1), padding=(1, 2)),
-        [x, w], backend,
+        [x, w], device,
     )
 
 

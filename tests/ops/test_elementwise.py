@@ -15,41 +15,41 @@ SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((3, 4), ())]
 
 @pytest.mark.parametrize("op", BINARY, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("a_shape,b_shape", SHAPES)
-def test_binary_ops_broadcast_like_torch(backend, torch, op, a_shape, b_shape):
+def test_binary_ops_broadcast_like_torch(device, torch, op, a_shape, b_shape):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(a_shape), rng.uniform(0.5, 2, b_shape)]
-    check_gradients(op, arrays, backend)
-    check_against_torch(torch, op, op, arrays, backend)
+    check_gradients(op, arrays, device)
+    check_against_torch(torch, op, op, arrays, device)
 
 
 @pytest.mark.parametrize("op", BINARY, ids=lambda f: f.__name__)
-def test_python_numbers_on_either_side(backend, op):
-    x = tinyres.tensor([1.0, 2.0, 4.0], device=backend)
+def test_python_numbers_on_either_side(device, op):
+    x = tinyres.tensor([1.0, 2.0, 4.0], device=device)
     np.testing.assert_allclose(op(x, 2).numpy(), op(np.array([1.0, 2, 4]), 2), rtol=1e-6)
     np.testing.assert_allclose(op(2, x).numpy(), op(2, np.array([1.0, 2, 4])), rtol=1e-6)
     assert op(x, 2).dtype == tinyres.float32
 
 
 @pytest.mark.parametrize("exponent", [2, 3, 0.5, -1.5])
-def test_power_and_negation(backend, torch, exponent):
+def test_power_and_negation(device, torch, exponent):
     arrays = [np.random.default_rng(1).uniform(0.5, 2, (3, 4))]
-    check_gradients(lambda x: -(x ** exponent), arrays, backend)
+    check_gradients(lambda x: -(x ** exponent), arrays, device)
     check_against_torch(torch, lambda x: -(x ** exponent), lambda x: -(x ** exponent),
-                        arrays, backend)
+                        arrays, device)
 
 
-def test_relu(backend, torch):
+def test_relu(device, torch):
     x = np.random.default_rng(2).standard_normal((3, 4, 5))
     x[np.abs(x) < 0.05] = 0.5  # keep finite differences away from the kink
-    check_gradients(F.relu, [x], backend)
-    check_against_torch(torch, F.relu, torch.relu, [x], backend)
+    check_gradients(F.relu, [x], device)
+    check_against_torch(torch, F.relu, torch.relu, [x], device)
 
 
-def test_residual_add_gives_the_same_gradient_to_both_inputs(backend, torch):
+def test_residual_add_gives_the_same_gradient_to_both_inputs(device, torch):
     rng = np.random.default_rng(3)
     arrays = [rng.standard_normal((2, 3, 4, 4)), rng.standard_normal((2, 3, 4, 4))]
-    check_gradients(F.add, arrays, backend)
-    y = check_against_torch(torch, F.add, operator.add, arrays, backend)
+    check_gradients(F.add, arrays, device)
+    y = check_against_torch(torch, F.add, operator.add, arrays, device)
     assert y.grad_fn.name == "Add"
 
 

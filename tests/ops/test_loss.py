@@ -8,26 +8,26 @@ from tests.helpers.harness import check_against_torch, check_gradients
 
 
 @pytest.mark.parametrize("shape,dim", [((4, 5), 1), ((4, 5), 0), ((2, 3, 4), -1), ((3,), 0)])
-def test_log_softmax(backend, torch, shape, dim):
+def test_log_softmax(device, torch, shape, dim):
     x = [np.random.default_rng(0).standard_normal(shape) * 3]
-    check_gradients(lambda x: F.log_softmax(x, dim), x, backend)
+    check_gradients(lambda x: F.log_softmax(x, dim), x, device)
     check_against_torch(torch, lambda x: F.log_softmax(x, dim),
-                        lambda x: torch.nn.functional.log_softmax(x, dim), x, backend)
+                        lambda x: torch.nn.functional.log_softmax(x, dim), x, device)
 
 
 @pytest.mark.parametrize("batch,classes", [(1, 2), (5, 10), (16, 3)])
-def test_cross_entropy(backend, torch, batch, classes):
+def test_cross_entropy(device, torch, batch, classes):
     rng = np.random.default_rng(batch)
     logits = rng.standard_normal((batch, classes)) * 2
     target = rng.integers(0, classes, batch)
-    check_gradients(lambda x, t: F.cross_entropy(x, t), [logits, target], backend)
+    check_gradients(lambda x, t: F.cross_entropy(x, t), [logits, target], device)
     check_against_torch(torch, F.cross_entropy, torch.nn.functional.cross_entropy,
-                        [logits, target], backend)
+                        [logits, target], device)
 
 
-def test_cross_entropy_is_stable_for_huge_logits(backend):
-    logits = tinyres.tensor([[1000.0, 0.0], [-1000.0, 1000.0]], requires_grad=True, device=backend)
-    loss = F.cross_entropy(logits, tinyres.tensor([0, 0], device=backend))
+def test_cross_entropy_is_stable_for_huge_logits(device):
+    logits = tinyres.tensor([[1000.0, 0.0], [-1000.0, 1000.0]], requires_grad=True, device=device)
+    loss = F.cross_entropy(logits, tinyres.tensor([0, 0], device=device))
     loss.backward()
     assert np.isclose(loss.item(), 1000.0)  # (0 + 2000) / 2, no overflow to inf/nan
     np.testing.assert_allclose(logits.grad.numpy(), [[0, 0], [-0.5, 0.5]], atol=1e-6)

@@ -23,47 +23,47 @@ def _x(size, batch, seed=0):
 
 
 @pytest.mark.parametrize("kernel,stride,padding,size,batch", GRID)
-def test_max_pool2d_gradcheck(backend, kernel, stride, padding, size, batch):
+def test_max_pool2d_gradcheck(device, kernel, stride, padding, size, batch):
     check_gradients(lambda x: F.max_pool2d(x, kernel, stride, padding), [_x(size, batch)],
-                    backend)
+                    device)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,size,batch", GRID)
 @pytest.mark.parametrize("count_include_pad", [True, False])
-def test_avg_pool2d_gradcheck(backend, kernel, stride, padding, size, batch, count_include_pad):
+def test_avg_pool2d_gradcheck(device, kernel, stride, padding, size, batch, count_include_pad):
     check_gradients(lambda x: F.avg_pool2d(x, kernel, stride, padding, count_include_pad),
-                    [_x(size, batch)], backend)
+                    [_x(size, batch)], device)
 
 
 @pytest.mark.parametrize("kernel,stride,padding,size,batch", GRID)
-def test_pools_match_torch(backend, torch, kernel, stride, padding, size, batch):
+def test_pools_match_torch(device, torch, kernel, stride, padding, size, batch):
     x = [_x(size, batch, seed=1)]
     tf = torch.nn.functional
     check_against_torch(torch, lambda x: F.max_pool2d(x, kernel, stride, padding),
-                        lambda x: tf.max_pool2d(x, kernel, stride, padding), x, backend)
+                        lambda x: tf.max_pool2d(x, kernel, stride, padding), x, device)
     for include in (True, False):
         check_against_torch(torch, lambda x: F.avg_pool2d(x, kernel, stride, padding, include),
                             lambda x: tf.avg_pool2d(x, kernel, stride, padding,
-                                                    count_include_pad=include), x, backend)
+                                                    count_include_pad=include), x, device)
 
 
 @pytest.mark.parametrize("output_size", [1, (2, 3)])
-def test_adaptive_avg_pool2d(backend, torch, output_size):
+def test_adaptive_avg_pool2d(device, torch, output_size):
     x = [np.random.default_rng(0).standard_normal((2, 3, 4, 6))]
-    check_gradients(lambda x: F.adaptive_avg_pool2d(x, output_size), x, backend)
+    check_gradients(lambda x: F.adaptive_avg_pool2d(x, output_size), x, device)
     check_against_torch(torch, lambda x: F.adaptive_avg_pool2d(x, output_size),
                         lambda x: torch.nn.functional.adaptive_avg_pool2d(x, output_size),
-                        x, backend)
+                        x, device)
 
 
-def test_max_pool2d_ties_go_to_the_first_element(backend, torch):
+def test_max_pool2d_ties_go_to_the_first_element(device, torch):
     x = np.zeros((1, 1, 4, 4), np.float32)
     check_against_torch(torch, lambda x: F.max_pool2d(x, 2, 1),
-                        lambda x: torch.nn.functional.max_pool2d(x, 2, 1), [x], backend)
+                        lambda x: torch.nn.functional.max_pool2d(x, 2, 1), [x], device)
 
 
-def test_max_pool2d_pads_with_minus_infinity(backend):
-    x = tinyres.tensor(-np.ones((1, 1, 2, 2)), device=backend)
+def test_max_pool2d_pads_with_minus_infinity(device):
+    x = tinyres.tensor(-np.ones((1, 1, 2, 2)), device=device)
     y = F.max_pool2d(x, 3, 1, padding=1)
     np.testing.assert_array_equal(y.numpy(), -np.ones((1, 1, 2, 2)))  # not 0 from padding
 

@@ -27,10 +27,10 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,ours,theirs", CASES, ids=[c[0] for c in CASES])
-def test_shape_ops(backend, torch, name, ours, theirs):
+def test_shape_ops(device, torch, name, ours, theirs):
     x = [np.random.default_rng(0).standard_normal((2, 3, 4))]
-    check_gradients(ours, x, backend)
-    check_against_torch(torch, ours, theirs, x, backend)
+    check_gradients(ours, x, device)
+    check_against_torch(torch, ours, theirs, x, device)
 
 
 def test_shape_ops_reject_bad_input():

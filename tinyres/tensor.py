@@ -267,9 +267,13 @@ class Tensor:
 
     # --- shapes ---------------------------------------------------------------------------------------
     def reshape(self, *shape):
+        """A new shape of the same size (one entry may be -1): a view when the layout allows,
+        else a copy."""
         return ops.shape.reshape(self, shape_args(shape))
 
-    view = reshape
+    def view(self, *shape):
+        """A new shape sharing this tensor's memory, or a ValueError (see ops.shape.view)."""
+        return ops.shape.view(self, shape_args(shape))
 
     def permute(self, *dims):
         return ops.shape.permute(self, shape_args(dims))

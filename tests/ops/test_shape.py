@@ -8,6 +8,7 @@ from tests.helpers.harness import check_against_torch, check_gradients
 
 CASES = [
     ("reshape", lambda x: x.reshape(4, -1), lambda x: x.reshape(4, -1)),
+    ("view", lambda x: x.view(4, -1), lambda x: x.view(4, -1)),
     ("permute", lambda x: x.permute(2, 0, 1), lambda x: x.permute(2, 0, 1)),
     ("transpose", lambda x: x.transpose(0, -1), lambda x: x.transpose(0, -1)),
     ("flatten", lambda x: F.flatten(x, 1), lambda x: x.flatten(1)),
@@ -45,3 +46,36 @@ def test_shape_ops_reject_bad_input():
         x[[0, 1]]
     with pytest.raises(ValueError, match=r"'pad' must hold non-negative \(before, after\) pairs"):
         F.pad(x, (1,))
+
+
+def test_view_shares_memory_and_reshape_copies_only_when_it_must():
+    x = tinyres.randn(2, 3, 4)
+    assert np.shares_memory(x.view(6, 4).numpy(), x.numpy())
+    assert np.shares_memory(x.reshape(6, 4).numpy(), x.numpy())
+    permuted = x.permute(1, 0, 2)
+    with pytest.raises(ValueError, match=r"view: a tensor of shape \(3, 2, 4\) laid out with"
+                                         r" strides .* use reshape\(\)"):
+        permuted.view(-1)
+    flat = permuted.reshape(-1)
+    assert not np.shares_memory(flat.numpy(), x.numpy())
+    np.testing.assert_array_equal(flat.numpy(), x.numpy().transpose(1, 0, 2).reshape(-1))
+
+
+VIEW_SHAPES = [(24,), (6, 4), (2, 12), (4, 6), (3, 8), (2, 3, 4), (3, 2, 4), (2, 1, 12),
+               (1, 24, 1), (4, 3, 2), (2, 2, 6)]
+
+
+@pytest.mark.parametrize("dims", [(0, 1, 2), (1, 0, 2), (0, 2, 1), (2, 1, 0), (1, 2, 0)])
+def test_view_succeeds_exactly_where_torch_view_does(torch, dims):
+    """Which new shapes a permuted (2, 3, 4) tensor can be viewed as, against torch, which
+    lays out a permute the same way (strides permuted, no copy)."""
+    host = np.arange(24.0).reshape(2, 3, 4)
+    ours, theirs = tinyres.tensor(host).permute(*dims), torch.tensor(host).permute(*dims)
+    for shape in VIEW_SHAPES:
+        try:
+            expected = theirs.view(shape).numpy()
+        except RuntimeError:
+            with pytest.raises(ValueError, match="use reshape"):
+                ours.view(*shape)
+            continue
+        np.testing.assert_array_equal(ours.view(*shape).numpy(), expected)

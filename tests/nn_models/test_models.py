@@ -1,5 +1,7 @@
 """The model zoo: parameter counts, torchvision's state_dict layout, the CIFAR ResNets' shortcut
 options, plain twins, zero-init residuals, and a forward/backward at every model's input size."""
+import inspect
+
 import numpy as np
 import pytest
 
@@ -120,7 +122,7 @@ def test_resnet152_runs_forward_and_backward_at_224():
 
 
 @pytest.mark.parametrize("name", [n for n in models.list_models()
-                                  if n.startswith("cifar") and n != "cifar_resnet1202"])
+                                  if models.info(n).input_size == 32 and n != "cifar_resnet1202"])
 def test_cifar_models_run_forward_and_backward_at_32(name):
     _forward_backward(name, (2, 3, 32, 32), 10)
 
@@ -140,3 +142,24 @@ def test_the_registry_answers_family_input_size_and_options():
     with pytest.raises(ValueError, match="cifar_preact_resnet20 takes no option 'batchnorm';"
                                          " its options: num_classes, shortcut, in_channels"):
         models.get("cifar_preact_resnet20", batchnorm=False)
+
+
+def test_every_builder_is_a_function_whose_signature_the_registry_states():
+    """Builders are plain functions (help() and IDEs show their parameters), and the options
+    the registry answers with are exactly the keywords each one takes."""
+    for name, info in models.REGISTRY.models.items():
+        signature = inspect.signature(info.builder)
+        assert info.builder.__name__ == name and info.builder.__doc__, name
+        assert tuple(signature.parameters) == ("num_classes",) + info.options, name
+        assert info.check_input in (8, 64, 224), name
+
+
+def test_every_block_is_a_residual_block_with_its_own_init():
+    """One base class, ResidualBlock (forward, shortcut); each block writes __init__ and
+    branch, and no block borrows another's."""
+    blocks = (models.BasicBlock, models.Bottleneck, models.PreActBlock, models.PreActBottleneck)
+    for block in blocks:
+        assert block.__bases__ == (models.ResidualBlock,), block
+        assert "__init__" in vars(block) and "branch" in vars(block), block
+    assert "post_activation" in vars(models.BasicBlock)  # the ReLU after the addition
+    assert "post_activation" not in vars(models.PreActBlock)  # nothing after the addition

@@ -37,7 +37,7 @@ def run(args):
         raise UsageError("--batch must be >= 2: train-mode batch norm needs two samples")
     manual_seed(args.seed)
     model = models.get(args.model, num_classes=args.num_classes).double()
-    size = args.input_size or (8 if args.model.startswith("cifar") else 64)
+    size = args.input_size or models.info(args.model).check_input
     rng = np.random.default_rng(args.seed)
     x = tensor(rng.standard_normal((args.batch, 3, size, size)), requires_grad=True)
     y = tensor(rng.integers(0, args.num_classes, args.batch))

@@ -75,7 +75,7 @@ def build(name, info, args):
 def label(name, args):
     zero_init = args.zero_init_residual and models.info(name).takes("zero_init_residual")
     return name + (" (no BN)" if args.no_batchnorm else "") + (
-        " (zero-init)" if zero_init and "resnet" in name else "")
+        " (zero-init)" if zero_init else "")
 
 
 def run(args):

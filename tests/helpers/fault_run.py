@@ -10,7 +10,7 @@ import numpy as np
 import tinyres
 from tinyres import data, optim
 from tinyres.models import CifarResNet
-from tinyres.train import CHECKPOINT_NAME, fit
+from tinyres.train import CHECKPOINT_NAME, RunConfig, fit
 
 
 def main(folder, epochs):
@@ -22,8 +22,9 @@ def main(folder, epochs):
     loader = data.DataLoader(data.ArrayDataset(images, labels), 64, shuffle=True, seed=1,
                              transform=data.standard_transform("digits", True))
     resume = folder if os.path.exists(os.path.join(folder, CHECKPOINT_NAME)) else None
-    fit(model, opt, loader, epochs, scheduler=sched, checkpoint_dir=folder, resume=resume,
-        show_progress=False, log=lambda line: None)
+    run = RunConfig(epochs, checkpoint_dir=folder, resume=resume, show_progress=False,
+                    log=lambda line: None)
+    fit(model, opt, loader, run, scheduler=sched)
 
 
 if __name__ == "__main__":

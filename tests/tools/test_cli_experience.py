@@ -197,13 +197,14 @@ def test_epoch_one_test_loss_is_high_because_of_bn_running_statistics():
     test loss far above the train loss; the same network with batch statistics does not."""
     from tinyres import data, functional as F, optim
     from tinyres.commands.common import build_model, make_loader
-    from tinyres.train import evaluate, fit
+    from tinyres.train import RunConfig, evaluate, fit
     tinyres.manual_seed(0)
     model = build_model("cifar_resnet20", data.dataset_info("digits"))
     train = make_loader("digits", "train", None, 64, "cpu", 0, train=True)
     test = make_loader("digits", "test", None, 256, "cpu")
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
-    record = fit(model, opt, train, 1, test, show_progress=False, log=lambda line: None)[0]
+    run = RunConfig(1, show_progress=False, log=lambda line: None)
+    record = fit(model, opt, train, run, test)[0]
     assert record["test_loss"] > 5 * record["train_loss"]
     assert evaluate(model, test)[0] == pytest.approx(record["test_loss"])
     shuffled = data.DataLoader(data.get_dataset("digits", "test"), 60, shuffle=True, seed=0,

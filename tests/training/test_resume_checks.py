@@ -8,7 +8,7 @@ import pytest
 import tinyres
 from tinyres import data, optim
 from tinyres.models import CifarResNet
-from tinyres.train import fit, restore
+from tinyres.train import RunConfig, fit, restore
 
 pytest.importorskip("sklearn", reason="digits needs scikit-learn's bundled data")
 
@@ -32,8 +32,8 @@ def saved(tmp_path_factory):
     """A real one-epoch checkpoint (tiny model, 128 digits) and its loaded state."""
     folder = tmp_path_factory.mktemp("run")
     model, opt, sched, loader = _objects()
-    fit(model, opt, loader, 1, checkpoint_dir=folder, scheduler=sched, show_progress=False,
-        log=lambda line: None)
+    run = RunConfig(1, checkpoint_dir=folder, show_progress=False, log=lambda line: None)
+    fit(model, opt, loader, run, scheduler=sched)
     return folder / "last.npz", tinyres.load(folder / "last.npz")
 
 

@@ -7,7 +7,7 @@ import pytest
 import tinyres
 from tinyres import data, optim
 from tinyres.models import CifarResNet
-from tinyres.train import evaluate, fit
+from tinyres.train import RunConfig, evaluate, fit
 
 pytest.importorskip("sklearn", reason="digits needs scikit-learn's bundled data")
 
@@ -26,8 +26,9 @@ def _setup(seed, epochs=2):
 
 def _fit(seed, epochs, folder, resume=None):
     model, opt, sched, train, test = _setup(seed)
-    history = fit(model, opt, train, epochs, test, sched, checkpoint_dir=folder, resume=resume,
-                  show_progress=False, log=lambda line: None)
+    run = RunConfig(epochs, checkpoint_dir=folder, resume=resume, show_progress=False,
+                    log=lambda line: None)
+    history = fit(model, opt, train, run, test, sched)
     return model, history
 
 
@@ -64,3 +65,33 @@ def test_evaluate_counts_every_sample():
 def test_resume_from_a_missing_checkpoint_says_what_was_expected(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint at .*last.npz"):
         _fit(0, 1, None, resume=str(tmp_path))
+
+
+class _Rank1Of2:
+    """A RunConfig.parallel stand-in: rank 1 of a two-process job whose other rank saw the same
+    batches (so the summed totals are twice this one's)."""
+
+    is_main = False
+
+    def __init__(self):
+        self.backwards, self.sums = 0, []
+
+    def after_backward(self):
+        self.backwards += 1
+
+    def sum_totals(self, values):
+        self.sums.append(list(values))
+        return [2 * v for v in values]
+
+
+def test_a_data_parallel_run_calls_its_hooks_and_only_the_main_rank_checkpoints(tmp_path):
+    model, opt, sched, train, _ = _setup(0)
+    parallel = _Rank1Of2()
+    run = RunConfig(1, checkpoint_dir=tmp_path, show_progress=False, log=lambda line: None,
+                    parallel=parallel)
+    record = fit(model, opt, train, run, scheduler=sched)[0]
+    assert parallel.backwards == len(train) and len(parallel.sums) == 1
+    total_loss, correct, seen = parallel.sums[0]
+    assert record["train_loss"] == pytest.approx(total_loss / seen)  # 2 * loss / (2 * seen)
+    assert record["train_accuracy"] == pytest.approx(correct / seen)
+    assert not run.is_main and os.listdir(tmp_path) == []  # rank 1 writes no checkpoint

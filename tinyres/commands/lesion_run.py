@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import data, lesion, nn, optim
 from ..random import manual_seed
-from ..train import checkpoint_path, fit
+from ..train import RunConfig, checkpoint_path, fit
 from .common import build_model
 from ..viz.probes import residual_blocks
 from .eval_cmd import read_weights
@@ -58,8 +58,9 @@ def train_or_load(args, name, checkpoint, train, test):
               "batch_size": args.batch_size, "train_limit": args.train_limit,
               "epochs_planned": args.epochs}
     resume = _resumable(folder, config)
-    history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
-                  show_progress=False, log=lambda line: print(f"{name}: {line}"), config=config)
+    run = RunConfig(args.epochs, folder, resume, show_progress=False, settings=config,
+                    log=lambda line: print(f"{name}: {line}"))
+    history = fit(model, optimizer, train, run, test, scheduler)
     return model, history
 
 

@@ -3,7 +3,8 @@
 A job is what the training loop needs to know about the others: rank and world size (the data
 shard), whether this process is the main one (rank 0 writes checkpoints, metrics and logs), how to
 wrap the model (SyncBatchNorm + DistributedDataParallel), what to call after backward and how to
-add the epoch's totals over the ranks. A failure on any rank aborts the whole job.
+add the epoch's totals over the ranks: the `parallel` hooks of RunConfig (run_config.py), which a
+DataParallelJob is. A failure on any rank aborts the whole job.
 """
 import contextlib
 
@@ -15,7 +16,7 @@ class SingleProcess:
     """The ordinary run: one process, nothing to share."""
 
     rank, world_size, is_main = 0, 1, True
-    after_backward = sum_totals = None
+    parallel = None  # RunConfig.parallel: nothing to share
 
     def wrap(self, model):
         return model
@@ -28,6 +29,7 @@ class DataParallelJob:
     """One rank of `mpiexec -n N tinyres train --distributed`."""
 
     def __init__(self, group):
+        self.parallel = self  # RunConfig.parallel: is_main, after_backward, sum_totals
         self.group = group
         self.rank, self.world_size = group.rank, group.world_size
         self.is_main = self.rank == 0

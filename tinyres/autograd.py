@@ -1,5 +1,19 @@
 """The backward pass: walk the graph behind a tensor in reverse topological order.
 
+The idea, in a dozen lines (micrograd's; _walk below is this loop plus hooks and freeing):
+
+    # each op's output remembers its grad_fn, and the grad_fn its inputs' nodes (parents)
+    def backward(loss):
+        order = topological_order(loss)          # each node after the nodes it was made from
+        grads = {loss: 1}
+        for node in reversed(order):             # each node after every node made from it,
+            g = grads.pop(node)                  # so g is complete: every use has added its part
+            if node.grad_fn is None:             # a leaf (a parameter, an input):
+                node.tensor().grad += g          # .grad adds up over backward calls
+                continue
+            for parent, pg in zip(node.grad_fn.parents, node.grad_fn.backward(g)):
+                grads[parent] = grads.get(parent, 0) + pg   # x used twice: two parts summed
+
 Every tensor is visited after all the tensors computed from it, so by the time a tensor's
 Function runs its backward, every contribution to the tensor's gradient (both paths of a skip
 connection, say) has been summed. Gradients of intermediate tensors are dropped once consumed,

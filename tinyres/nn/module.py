@@ -1,5 +1,21 @@
 """Module: the base of every layer and model, shaped like torch.nn.Module.
 
+The idea, in a dozen lines: a model is a tree of attributes. Assigning a Parameter or a Module
+to an attribute records it in a table, in order; everything else walks that tree.
+
+    class Block(Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = Conv2d(3, 3, 3, padding=1)   # recorded in self._modules["conv"]
+            self.scale = Parameter(ones(3))           # recorded in self._parameters["scale"]
+
+        def forward(self, x):                        # called by block(x), between the hooks
+            return self.conv(x) + x
+
+    block.named_parameters()   # conv.weight, conv.bias, scale: the tree, depth first
+    block.state_dict()         # the same names -> values, PyTorch's keys in PyTorch's order
+    block.to("cuda"), block.eval()                   # the same walk, each tensor or module
+
 Assigning a Parameter or a Module to an attribute registers it (in assignment order, which is
 the order of state_dict()); register_buffer() adds non-learnable state such as BN's running
 statistics. Parameters and buffers are named by their attribute path: 'layer1.0.conv1.weight'.

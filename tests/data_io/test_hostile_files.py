@@ -1,5 +1,5 @@
-"""The hostile-file corpus (tests/helpers/hostile/): over a hundred crafted .pth, CIFAR-10 and checkpoint
-files, each loaded in a child process whose address space is limited (a warm import plus
+"""The hostile-file corpus (tests/helpers/hostile/): over a hundred crafted .pth, CIFAR-10 and
+checkpoint files, each loaded in a child process whose address space is limited (a warm import plus
 512 MiB), so that a file that would allocate a GiB fails there, and a file that crashes the
 interpreter fails its own test here. Each must give exactly the expected one-line BadFileError
 (or, for the controls, load exactly), without a signal and without growing the child's memory."""

@@ -1,15 +1,15 @@
 """Probes: watch the gradient at chosen points inside residual blocks during one backward pass.
 
 A residual block computes y = post_activation(branch(x) + shortcut(x)) (models/residual.py:
-the ReLU after the addition, or nothing in a pre-activation block). To split dL/dx into the part that
-arrives through the shortcut and the part that arrives through the branch, the two uses of x
-must be two different tensors of the graph. While probing, every block's input goes through an
-identity node (a forward pre-hook), and the block's own branch() and shortcut() methods are
-shadowed on the instance by wrappers that route their input through identity nodes of their
-own; retain_grad() keeps the gradient of each. Leaving the context restores the block.
+the ReLU after the addition, or nothing in a pre-activation block). To split dL/dx into the
+part that arrives through the shortcut and the part that arrives through the branch, the two
+uses of x must be two different tensors of the graph. While probing, every block's input goes
+through an identity node (a forward pre-hook), and the block's own branch() and shortcut()
+methods are shadowed on the instance by wrappers that route their input through identity nodes
+of their own; retain_grad() keeps the gradient of each. Leaving the context restores the block.
 
     x ──Identity──> x_in ──Identity──> x_branch ──> branch ──> f ──┐
-                         └─Identity──> x_short ──> shortcut ──────(+)──> relu ──> y
+                         └─Identity──> x_short ──> shortcut ──────(+)──> post_activation ──> y
     dL/dx_in = dL/dx_short + dL/dx_branch        (autograd sums the two paths at x_in)
 """
 import contextlib

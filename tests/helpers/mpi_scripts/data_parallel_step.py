@@ -1,7 +1,7 @@
 """Run under `mpiexec -n 2 python data_parallel_step.py OUT_DIR`: data-parallel SGD steps with
 and without SyncBatchNorm, and one epoch of sharded loading; each rank saves what it got to
-OUT_DIR/rank{r}.npz for tests/distributed/test_distributed_mpi.py, which also imports the setup below to
-compute the single-process reference on the combined batch."""
+OUT_DIR/rank{r}.npz for tests/distributed/test_distributed_mpi.py, which also imports the setup
+below to compute the single-process reference on the combined batch."""
 import sys
 
 import numpy as np

@@ -1,7 +1,8 @@
 """Run under `mpiexec -n 2 python failing_rank.py MODE`: rank 1 fails while rank 0 waits in an
 all-reduce that rank 1 never joins. MODE 'raise': rank 1 raises (the excepthook aborts the job);
 'stall': rank 1 hangs (rank 0's 2-second collective timeout aborts the job). Without either, the
-job would wait forever; tests/distributed/test_distributed_mpi.py checks it stops with a message instead."""
+job would wait forever; tests/distributed/test_distributed_mpi.py checks it stops with a message
+instead."""
 import sys
 import time
 

@@ -32,11 +32,12 @@ def loaders():
 def train_tinyres(model, epochs):
     """Per-epoch records of tinyres.train.fit on the recipe."""
     from tinyres import optim
-    from tinyres.train import fit
+    from tinyres.train import RunConfig, fit
     train, test = loaders()
     opt = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=DECAY)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
-    return fit(model, opt, train, epochs, test, sched, show_progress=False, log=lambda s: None)
+    run = RunConfig(epochs, show_progress=False, log=lambda s: None)
+    return fit(model, opt, train, run, test, sched)
 
 
 def train_torch(model, epochs):

@@ -33,8 +33,9 @@
 #   bash benchmarks/gpu_check.sh           # on the GPU machine (through the device tool: this
 #                                          # command, timeout_s 450; it sets OUT)
 #   bash benchmarks/gpu_check.sh --shim    # the same steps here: device 'cuda' is the CPU shim
-#                                          # (tests/cuda_shim), PyTorch CPU the reference, small
-#                                          # sizes; the numbers mean nothing, the code paths run
+#                                          # (tests/helpers/cuda_shim), PyTorch CPU the reference,
+#                                          # small sizes; the numbers mean nothing, the code
+#                                          # paths run
 #
 # Exit status: 0 all steps passed; 1 a step failed or ran out of time; 2 stopped early (install
 # or ready failed).
@@ -53,7 +54,7 @@ export PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INDEX=1 PIP_NO_
 export TINYRES_REQUIRE_TORCH=1  # the op tests compare with PyTorch: never skip them
 export CUPY_TF32=0              # CuPy's float32 matmuls in full float32 (its default, made sure)
 export NVIDIA_TF32_OVERRIDE=0   # and no TF32 in cuBLAS/cuDNN for either library
-export PYTHONPATH="$PWD/tests${PYTHONPATH:+:$PYTHONPATH}"  # the pytest plugins, the shim
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # tests.helpers: the pytest plugins, the shim
 PY="${PYTHON:-python3}"
 STATUS=0
 
@@ -96,15 +97,17 @@ stop() {
 # pytest LABEL ...: with the incremental results plugin (a line per test in tests.jsonl as it
 # ends), a time limit per test, and at most 20 failures
 pytest_args() {
-    echo -q -rfE -p no:cacheprovider -p incremental_results --maxfail=20 --test-timeout 30 \
-        --results-jsonl "$OUT/tests.jsonl" --results-step "$1" --junitxml "$OUT/junit_$1.xml"
+    echo -q -rfE -p no:cacheprovider -p tests.helpers.incremental_results --maxfail=20 \
+        --test-timeout 30 --results-jsonl "$OUT/tests.jsonl" --results-step "$1" \
+        --junitxml "$OUT/junit_$1.xml"
 }
 
-OP_TESTS=(tests/test_batchnorm.py tests/test_loss.py tests/test_linear.py tests/test_elementwise.py
-          tests/test_resnet_parity.py tests/test_conv.py tests/test_pool.py tests/)  # first first
-SKIP_IN_OPS=(--ignore=tests/test_kernels_cuda.py --ignore=tests/test_cuda_shim.py
-             --ignore=tests/test_cuda_compile.py --ignore=tests/test_cuda_determinism.py
-             --ignore=tests/test_cuda_host_syncs.py)
+OP_TESTS=(tests/ops/test_batchnorm.py tests/ops/test_loss.py tests/ops/test_linear.py
+          tests/ops/test_elementwise.py tests/nn_models/test_resnet_parity.py tests/ops/test_conv.py
+          tests/ops/test_pool.py tests/)  # first first
+SKIP_IN_OPS=(--ignore=tests/kernels/test_kernels_cuda.py --ignore=tests/kernels/test_cuda_shim.py
+             --ignore=tests/gpu/test_cuda_compile.py --ignore=tests/gpu/test_cuda_determinism.py
+             --ignore=tests/gpu/test_cuda_host_syncs.py)
 declare -A CAP
 if [[ $MODE == gpu ]]; then
     CAP=([environment]=20 [install]=45 [ready]=40 [model]=80 [kernels]=60 [kernel_tests]=45
@@ -113,7 +116,7 @@ if [[ $MODE == gpu ]]; then
     SHIM=()
     MODEL=(--model resnet50 --batch 64 --size 224 --warmup 3 --reps 7)
     KERNELS=(--warmup 3 --reps 10)
-    KERNEL_TESTS=(tests/test_kernels_cuda.py)
+    KERNEL_TESTS=(tests/kernels/test_kernels_cuda.py)
     OPS=(-k cuda "${OP_TESTS[@]}" "${SKIP_IN_OPS[@]}")
 else  # the CPU shim: CIFAR ResNet-20 (a ResNet-50 step takes minutes there), small kernels,
     # a sample of the tests (the test suite runs them all): this run checks the script itself
@@ -123,9 +126,10 @@ else  # the CPU shim: CIFAR ResNet-20 (a ResNet-50 step takes minutes there), sm
     SHIM=(--shim)
     MODEL=(--model cifar_resnet20 --batch 2 --size 8 --warmup 0 --reps 1)
     KERNELS=(--warmup 1 --reps 2)
-    KERNEL_TESTS=(tests/test_cuda_shim.py -k "float32 and plain")
-    OPS=(-p cuda_shim.as_device -k "cuda and not gradcheck" tests/test_batchnorm.py
-         tests/test_loss.py tests/test_linear.py tests/test_pool.py)
+    KERNEL_TESTS=(tests/kernels/test_cuda_shim.py -k "float32 and plain")
+    OPS=(-p tests.helpers.cuda_shim.as_device -k "cuda and not gradcheck"
+         tests/ops/test_batchnorm.py tests/ops/test_loss.py tests/ops/test_linear.py
+         tests/ops/test_pool.py)
 fi
 DEADLINE=$((SECONDS + BUDGET))
 

@@ -1,6 +1,6 @@
 """Where the GPU benchmarks run: a real GPU (tinyres's cuda backend on CuPy, PyTorch CUDA as the
-reference), or with --shim the cuda backend on the CPU shim (tests/cuda_shim: the same .cu
-kernels built by g++, NumPy arrays) with PyTorch on the CPU as the reference. On the shim the
+reference), or with --shim the cuda backend on the CPU shim (tests/helpers/cuda_shim: the same
+.cu kernels built by g++, NumPy arrays) with PyTorch on the CPU as the reference. On the shim the
 timings mean nothing; the benchmark's code paths (the kernels' launch code, the comparison, the
 report) run all the same, so a bug in them shows here, before the one short GPU slot.
 
@@ -75,10 +75,10 @@ def _cuda():
 def _shim():
     import numpy as np
     import torch
-    tests = os.path.join(os.path.dirname(HERE), "tests")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-    import cuda_shim.as_device  # noqa: F401 - device 'cuda' is now the shim, for this process
+    root = os.path.dirname(HERE)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    import tests.helpers.cuda_shim.as_device  # noqa: F401 - device 'cuda' is now the shim
     torch.set_num_threads(1)  # tiny sizes: threads only add noise on a shared machine
     return Device(
         name="shim", description="CPU shim (g++ builds of the .cu kernels; PyTorch CPU)",

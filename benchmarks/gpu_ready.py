@@ -31,8 +31,8 @@ def main(argv=None):
               " (the editable install did not take)")
         return 1
     if args.shim:
-        sys.path.insert(0, os.path.join(ROOT, "tests"))
-        import cuda_shim.as_device  # noqa: F401 - device 'cuda' is the shim from here on
+        sys.path.insert(0, ROOT)
+        import tests.helpers.cuda_shim.as_device  # noqa: F401 - device 'cuda' is the shim now
     try:
         tinyres.get_backend("cuda")
         for source in cuda.SOURCES:  # NVRTC (or g++) builds every kernel now, once

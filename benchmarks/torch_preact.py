@@ -103,12 +103,13 @@ class VGG(nn.Module):
 def build(name, state_dict=None, **kwargs):
     """The PyTorch twin of a cifar_preact_resnet*, preact_resnet* or vgg* model (kwargs:
     num_classes, and in_channels / shortcut for the CIFAR ones); state_dict loaded when given."""
+    from tinyres.models import info
     from tinyres.models.vgg import CONFIGS
-    kind, depth = name.rsplit("resnet", 1) if "resnet" in name else ("vgg", name[3:])
-    depth = int(depth)
-    if name.startswith("vgg"):
+    family = info(name).family
+    depth = int(name.rsplit("resnet", 1)[1] if "resnet" in name else name[3:])
+    if family == "vgg":
         model = VGG(CONFIGS[depth], kwargs.get("num_classes", 1000))
-    elif name.startswith("cifar_preact"):
+    elif family == "cifar_preact":
         bottleneck = depth == 164
         n = (depth - 2) // (9 if bottleneck else 6)
         model = PreActNet(PreActBottleneck if bottleneck else PreActBlock, [n] * 3,

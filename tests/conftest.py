@@ -1,31 +1,28 @@
-"""Fixtures shared by the tests: `backend` runs a test once per device and cpu kernel set (ids
+"""Fixtures shared by the tests: `device` runs a test once per device and cpu kernel set (ids
 cpu, cpu-reference, cuda; cuda skips cleanly where there is no GPU), `torch` gives PyTorch as the
 reference (required when TINYRES_REQUIRE_TORCH=1, as in CI, so that the comparisons cannot
 silently skip)."""
 import os
-import sys
 
 import pytest
 from hypothesis import settings
 
 import tinyres
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:  # `pytest` (unlike `python -m pytest`) leaves the root off the path;
-    sys.path.append(ROOT)  # appended, so the installed tinyres keeps precedence: for benchmarks/
-
+# tests/ is a package (tests.ops.test_conv, tests.helpers.harness, ...): pytest puts the
+# repository root on sys.path, so `tests.helpers` and `benchmarks` import from there.
 settings.register_profile("tinyres", deadline=None, derandomize=True, max_examples=40)
 settings.load_profile("tinyres")
 
 CUDA = tinyres.is_available("cuda")
-BACKENDS = [pytest.param(("cpu", "fast"), id="cpu"),
-            pytest.param(("cpu", "reference"), id="cpu-reference"),
-            pytest.param(("cuda", "fast"), id="cuda",
-                         marks=pytest.mark.skipif(not CUDA, reason="no GPU"))]
+DEVICES = [pytest.param(("cpu", "fast"), id="cpu"),
+           pytest.param(("cpu", "reference"), id="cpu-reference"),
+           pytest.param(("cuda", "fast"), id="cuda",
+                        marks=pytest.mark.skipif(not CUDA, reason="no GPU"))]
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request):
+@pytest.fixture(params=DEVICES)
+def device(request):
     """The device name ('cpu' or 'cuda'); the test runs inside use_kernels() of its kernel set:
     cpu with the fast table, cpu with the NumPy reference table, then cuda where available.
     A test marked @pytest.mark.fast_kernels_only skips the reference run (too slow there)."""

@@ -1,5 +1,19 @@
 """The backward pass: walk the graph behind a tensor in reverse topological order.
 
+The idea, in a dozen lines (micrograd's; _walk below is this loop plus hooks and freeing):
+
+    # each op's output remembers its grad_fn, and the grad_fn its inputs' nodes (parents)
+    def backward(loss):
+        order = topological_order(loss)          # each node after the nodes it was made from
+        grads = {loss: 1}
+        for node in reversed(order):             # each node after every node made from it,
+            g = grads.pop(node)                  # so g is complete: every use has added its part
+            if node.grad_fn is None:             # a leaf (a parameter, an input):
+                node.tensor().grad += g          # .grad adds up over backward calls
+                continue
+            for parent, pg in zip(node.grad_fn.parents, node.grad_fn.backward(g)):
+                grads[parent] = grads.get(parent, 0) + pg   # x used twice: two parts summed
+
 Every tensor is visited after all the tensors computed from it, so by the time a tensor's
 Function runs its backward, every contribution to the tensor's gradient (both paths of a skip
 connection, say) has been summed. Gradients of intermediate tensors are dropped once consumed,
@@ -18,15 +32,15 @@ import contextlib
 import weakref
 
 from . import grad_mode
-from .function import double_backward_ops
+from .function import double_backward_ops, is_tensor, wrap
 
 
 class Node:
     """A tensor's place in the graph: its grad_fn, requires_grad, gradient hooks and
-    retain_grad flag, and a weak reference to the Tensor (for .grad of leaves and retained)."""
+    retain_grad flag, and a weak reference to the Tensor (for .grad of leaves and retained).
+    No device: a gradient travels with the backend of the op that computed it."""
 
-    __slots__ = ("grad_fn", "requires_grad", "hooks", "retains_grad", "shape", "backend",
-                 "_tensor")
+    __slots__ = ("grad_fn", "requires_grad", "hooks", "retains_grad", "shape", "_tensor")
 
     def __init__(self, tensor, requires_grad, grad_fn):
         self.grad_fn = grad_fn
@@ -34,29 +48,26 @@ class Node:
         self.hooks = []
         self.retains_grad = False
         self.shape = tuple(tensor.data.shape)
-        self.backend = tensor._backend
         self._tensor = weakref.ref(tensor)
 
     def tensor(self):
         """The Tensor, or None once nobody holds it any more."""
         return self._tensor()
 
-    def run_hooks(self, grad):
-        """grad after every hook (a hook may return a replacement Tensor). grad is an array, or
-        a Tensor under create_graph, which hooks then see (and may replace) as it is."""
-        from .tensor import Tensor
-        is_tensor = isinstance(grad, Tensor)
-        tensor = self.tensor()
-        backend = self.backend if tensor is None else tensor._backend
+    def run_hooks(self, grad, backend):
+        """grad after every hook (a hook may return a replacement Tensor). grad is an array of
+        backend's device, or a Tensor under create_graph, which hooks then see (and may replace)
+        as it is."""
+        graph = is_tensor(grad)
         for hook in list(self.hooks):
-            result = hook(grad if is_tensor else Tensor._from_array(grad, backend))
+            result = hook(grad if graph else wrap(grad, backend))
             if result is not None:
                 if result.shape != self.shape or result.dtype != grad.dtype:
                     raise ValueError(
                         f"a hook returned a gradient of shape {result.shape} and dtype"
                         f" {result.dtype}, expected {self.shape} and {grad.dtype}"
                     )
-                grad = result if is_tensor else result.data
+                grad = result if graph else result.data
         return grad
 
 
@@ -138,10 +149,10 @@ def _propagate(roots, seeds, retain_graph, create_graph, wanted=None):
     of leaves and retained tensors; else a set of node ids whose gradients are returned, by id,
     and no .grad is written. Gradients are arrays, or Tensors under create_graph."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    grads = {}
+    grads = {}  # id(node) -> (its gradient so far, the backend of that gradient's device)
     for root, seed in zip(roots, seeds):
         previous = grads.get(id(root._node))
-        grads[id(root._node)] = seed if previous is None else previous + seed
+        grads[id(root._node)] = (seed if previous is None else previous[0] + seed, root.backend)
     with grad_mode.enable_grad() if create_graph else contextlib.nullcontext():
         return _walk(roots, grads, retain_graph, create_graph, wanted)
 
@@ -150,10 +161,10 @@ def _walk(roots, grads, retain_graph, create_graph, wanted):
     """The pass itself, in reverse topological order; see _propagate."""
     found = {}
     for node in reversed(topological_order(list(roots))):
-        g = grads.pop(id(node), None)
-        if g is None:
+        entry = grads.pop(id(node), None)
+        if entry is None:
             continue
-        g = node.run_hooks(g)
+        g = node.run_hooks(*entry)
         if wanted is not None:
             if id(node) in wanted:
                 found[id(node)] = g
@@ -173,9 +184,9 @@ def _walk(roots, grads, retain_graph, create_graph, wanted):
             _check_gradient(fn, parent, parent_grad)
             previous = grads.get(id(parent))
             if previous is not None:
-                parent_grad = (previous + parent_grad if create_graph
-                               else fn.k.add(previous, parent_grad))
-            grads[id(parent)] = parent_grad
+                parent_grad = (previous[0] + parent_grad if create_graph
+                               else fn.k.add(previous[0], parent_grad))
+            grads[id(parent)] = (parent_grad, fn.k)  # backward returns arrays of fn.k's device
     return found
 
 
@@ -197,7 +208,7 @@ def _run_backward(fn, g, create_graph):
 def _seed_gradient(root, grad, name, create_graph):
     """The gradient that starts the pass at root: an array, or under create_graph a Tensor (the
     caller's own, graph included, when grad is a Tensor)."""
-    k = root._backend
+    k = root.backend
     if grad is None:
         if root.numel() != 1:
             raise RuntimeError(
@@ -206,25 +217,24 @@ def _seed_gradient(root, grad, name, create_graph):
             )
         data = k.ones(root.shape, root.dtype)
         return _wrap(root, data) if create_graph else data
-    data = grad.data if hasattr(grad, "grad_fn") else k.asarray(grad, root.dtype)
+    data = grad.data if is_tensor(grad) else k.asarray(grad, root.dtype)
     if tuple(data.shape) != root.shape or data.dtype != root.dtype:
         raise ValueError(
             f"backward(): argument '{name}' must have shape {root.shape} and dtype {root.dtype},"
             f" got shape {tuple(data.shape)} and dtype {data.dtype}"
         )
-    if hasattr(grad, "grad_fn") and grad.device != root.device:
+    if is_tensor(grad) and grad.device != root.device:
         raise ValueError(
             f"backward(): argument '{name}' must be on {root.device}, got {grad.device}"
         )
     if not create_graph:
         return data
-    return grad if hasattr(grad, "grad_fn") else _wrap(root, data)
+    return grad if is_tensor(grad) else _wrap(root, data)
 
 
 def _wrap(like, array):
-    """array as a constant Tensor on like's device (type(like): autograd cannot import
-    tensor.py, which imports it)."""
-    return type(like)._from_array(array, like._node.backend)
+    """array as a constant Tensor on like's device."""
+    return wrap(array, like.backend)
 
 
 def _as_tuple(value):

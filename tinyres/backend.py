@@ -18,6 +18,8 @@ inputs of any strides. Only ``copy`` promises a contiguous result.
 """
 import os
 
+from tinyres.kernels.errors import DeviceUnavailableError  # noqa: F401 - raised by the loaders
+
 KERNELS = {
     # --- arrays: creation and movement --------------------------------------------------------
     "asarray": "(data, dtype=None) -> array: host data (ndarray, list, number) on this device",
@@ -104,10 +106,6 @@ KERNELS = {
         " all arrays one shape; step >= 1 counts this step"
     ),
 }
-
-
-class DeviceUnavailableError(RuntimeError):
-    """A device was asked for that this machine cannot provide (no CuPy, no GPU)."""
 
 
 class Backend:

@@ -8,6 +8,7 @@ import importlib.metadata
 import os
 import sys
 
+from . import __version__
 from .commands import COMMANDS, kernels_option
 from .commands.errors import USER_ERRORS, describe
 
@@ -35,7 +36,6 @@ def package_version():
     try:
         return importlib.metadata.version("tinyres")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
-        from . import __version__
         return __version__
 
 

@@ -32,7 +32,7 @@ def format_comparison(rows):
              f"{'':22s} {'':>11s} {'':>6s} {'':>13s} {'':>7s} {'(MiB/image)':>12s}"]
     for row in rows:
         c, h, w = row["input"]
-        ratios = ", ".join(f"{row[k] / first[k]:.2f}" for k in ("depth", "params", "macs"))
+        ratios = ", ".join(f"{row[key] / first[key]:.2f}" for key in ("depth", "params", "macs"))
         lines.append(f"{row['model']:22s} {f'{c}x{h}x{w}':>11s} {row['depth']:6d}"
                      f" {row['params']:13,d} {row['macs'] / 1e9:7.2f}"
                      f" {row['activation_bytes'] / 2**20:12.1f}  {ratios}")

@@ -1,6 +1,8 @@
 """Function: one differentiable op, its forward and backward written side by side.
 
-A subclass writes ``forward(self, *arrays, **params) -> array`` and
+A subclass (named after its op with the suffix Function: AddFunction, Conv2dFunction, so that
+it never shares a name with the nn layer of the same op) writes
+``forward(self, *arrays, **params) -> array`` and
 ``backward(self, grad_output) -> tuple`` (one gradient or None per tensor input) against the
 backend ``self.k``; it never imports an array library. ``Op.apply(*tensors, **params)`` runs it
 and, when a gradient is wanted, records the Function as the output's ``grad_fn``.
@@ -13,6 +15,29 @@ same formula with Tensor ops, which backward(create_graph=True) runs so that it 
 """
 from . import grad_mode
 from .backend import get_backend
+
+# Functions make Tensors, but cannot import tinyres.tensor: Tensor's methods call the ops, which
+# are Functions. So tensor.py hands its class over when it is imported (register_tensor_type,
+# its last line), and the modules below it (this one, autograd, the ops) make and recognise
+# Tensors through wrap() and is_tensor(). Each module then imports only modules below it.
+_tensor_type = None
+
+
+def register_tensor_type(cls):
+    """Called once by tinyres.tensor with the Tensor class."""
+    global _tensor_type
+    _tensor_type = cls
+
+
+def is_tensor(value):
+    """isinstance(value, tinyres.Tensor), for the modules below tinyres.tensor."""
+    return isinstance(value, _tensor_type)
+
+
+def wrap(array, backend, requires_grad=False, grad_fn=None):
+    """Tensor.from_array, for the modules below tinyres.tensor: array itself (no copy) as a
+    Tensor of backend's device."""
+    return _tensor_type.from_array(array, backend, requires_grad, grad_fn)
 
 
 class GraphFreedError(RuntimeError):
@@ -33,7 +58,8 @@ class Function:
 
     @property
     def name(self):
-        return type(self).__name__
+        """The op's name: the class name without its Function suffix ('Add', 'Conv2d')."""
+        return op_name(type(self))
 
     supports_double_backward = False  # True: tensor_backward is written too
 
@@ -53,13 +79,11 @@ class Function:
     def input_tensor(self, index, array):
         """Input `index` as a Tensor holding `array` (its saved values) at the input's own place
         in the graph, so a tensor_backward that uses it is differentiated w.r.t. that input."""
-        from .tensor import Tensor  # as in apply
-        return Tensor._from_node(array, self.parents[index])
+        return _tensor_type._from_node(array, self.parents[index], self.k)
 
     def constant(self, array):
         """array as a Tensor outside the graph (a mask, say), on this op's device."""
-        from .tensor import Tensor
-        return Tensor._from_array(array, self.k)
+        return wrap(array, self.k)
 
     # --- saved state ----------------------------------------------------------------------------
     def save_for_backward(self, *arrays):
@@ -92,18 +116,16 @@ class Function:
         inputs: Tensors (or None for an absent optional tensor such as a bias), all on one
         device with one dtype. params: anything else (ints, tuples, arrays that are constants).
         """
-        from .tensor import Tensor  # tensor.py imports the ops, which import this module
-
         tensors = [t for t in inputs if t is not None]
-        backend = _common_backend(cls.__name__, tensors)
+        backend = _common_backend(op_name(cls), tensors)
         needs = tuple(t is not None and t.requires_grad for t in inputs)
         record = any(needs) and grad_mode.is_grad_enabled()
         fn = cls(backend, needs)
         data = fn.forward(*[None if t is None else t.data for t in inputs], **params)
         if not record:
-            return Tensor._from_array(data, fn.output_backend)
+            return wrap(data, fn.output_backend)
         fn.parents = tuple(None if t is None else t._node for t in inputs)  # no data kept
-        return Tensor._from_array(data, fn.output_backend, requires_grad=True, grad_fn=fn)
+        return wrap(data, fn.output_backend, requires_grad=True, grad_fn=fn)
 
 
 def double_backward_ops():
@@ -113,8 +135,14 @@ def double_backward_ops():
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
         if cls.supports_double_backward and cls.__module__.startswith("tinyres.ops."):
-            found.add(cls.__name__)
-    return sorted(found - {"_Binary"})  # the base of Add, Sub, Mul, Div, not an op
+            found.add(op_name(cls))
+    return sorted(found - {"_Binary"})  # _BinaryFunction, the base of Add, Sub, Mul, Div
+
+
+def op_name(cls):
+    """A Function class's op name: AddFunction -> 'Add' (a class of another name: itself)."""
+    name = cls.__name__
+    return name[:-len("Function")] if name.endswith("Function") and name != "Function" else name
 
 
 def _common_backend(op, tensors):

@@ -10,9 +10,10 @@ input element needs two evaluations of L: (L(x + eps) - L(x - eps)) / (2 eps).
 import numpy as np
 
 from . import autograd
+from .creation import zeros_like
 from .grad_mode import enable_grad, no_grad
 from .gradcheck_layer import LayerCheck, check_layer  # noqa: F401 - public here too
-from .tensor import Tensor, zeros_like
+from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
@@ -73,7 +74,7 @@ def numeric_gradient(objective, tensor, indices, eps):
     """Central differences of objective() w.r.t. tensor's flat elements at indices; the tensor
     is restored afterwards."""
     original = tensor.data
-    backend = tensor._backend
+    backend = tensor.backend
     host = np.array(tensor.numpy(), dtype=np.float64)
     flat = host.reshape(-1)
     out = np.empty(len(indices))
@@ -81,15 +82,15 @@ def numeric_gradient(objective, tensor, indices, eps):
         for n, j in enumerate(indices):
             value = flat[j]
             flat[j] = value + eps
-            tensor.data = backend.asarray(host, tensor.dtype)
+            tensor.set_data_(backend.asarray(host, tensor.dtype))
             plus = objective()
             flat[j] = value - eps
-            tensor.data = backend.asarray(host, tensor.dtype)
+            tensor.set_data_(backend.asarray(host, tensor.dtype))
             minus = objective()
             flat[j] = value
             out[n] = (plus - minus) / (2 * eps)
     finally:
-        tensor.data = original
+        tensor.set_data_(original)
     return out
 
 

@@ -17,7 +17,6 @@ import contextlib
 import numpy as np
 
 from .grad_mode import no_grad
-from .models.preact import PreActBlock
 from .viz.probes import residual_blocks
 
 
@@ -36,13 +35,11 @@ def _out_channels(block):
 
 
 def _stand_in(block):
-    """What a deleted block computes instead: its shortcut (post-activation: then the ReLU), or
-    the identity in a plain net."""
+    """What a deleted block computes instead: its shortcut, then its post-activation (the ReLU
+    of a 2015 block, nothing in a pre-activation one); the identity in a plain net."""
     if not block.residual:
         return lambda x: x
-    if isinstance(block, PreActBlock):
-        return block.shortcut
-    return lambda x: block.relu(block.shortcut(x))
+    return lambda x: block.post_activation(block.shortcut(x))
 
 
 @contextlib.contextmanager
@@ -96,8 +93,8 @@ def single_deletions(model, loader, log=None):
 
 
 def random_deletions(model, loader, counts, draws, seed=0, log=None):
-    """[{'deleted': k, 'draw': d, 'blocks': [...], 'error'}] for every k in counts and d in
-    range(draws): k deletable blocks drawn at random without replacement (seeded)."""
+    """[{'deleted': n, 'draw': d, 'blocks': [...], 'error'}] for every n in counts and d in
+    range(draws): n deletable blocks drawn at random without replacement (seeded)."""
     names = [name for name, block in residual_blocks(model) if can_delete(block)]
     rng = np.random.default_rng(seed)
     rows = []

@@ -33,7 +33,7 @@ class _Bar:
 
     def update(self, n=1, **postfix):
         if postfix:
-            self.bar.set_postfix({k: f"{v:.4f}" for k, v in postfix.items()}, refresh=False)
+            self.bar.set_postfix({key: f"{v:.4f}" for key, v in postfix.items()}, refresh=False)
         if not self.first:
             self.bar.update(n)
             return

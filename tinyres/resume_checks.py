@@ -31,7 +31,7 @@ def check_state(state, path, epochs=None, has_scheduler=None):
             raise ValueError(f"checkpoint {str(path)!r}: no field {field!r}; it was not written"
                              " by `tinyres train` (or tinyres.train.fit)")
         if type(state[field]) not in kinds:
-            refuse(field, " or ".join(k.__name__ for k in kinds), state[field])
+            refuse(field, " or ".join(kind.__name__ for kind in kinds), state[field])
     epoch = state["epoch"]
     if epoch < 0 or (epochs is not None and epoch > epochs):
         refuse("epoch", f"an int in [0, {epochs}] (the run's epochs)", epoch)

@@ -11,9 +11,9 @@ the convention of "ResNet-34" and "VGG-19"), and activation memory, the bytes of
 module's output for the input given (the activations a training step keeps for backward are of
 that order: tinyres keeps most of them; an in-place ReLU in another engine saves a few).
 """
+from .creation import zeros
 from .grad_mode import no_grad
 from .nn import Conv2d, Linear
-from .tensor import zeros
 
 
 WEIGHT_LAYERS = ("Conv2d", "Linear")
@@ -60,9 +60,9 @@ def _row(cells, widths):
 def layer_macs(module, output_shape):
     """Multiply-accumulates of one leaf module for its output (batch included)."""
     if isinstance(module, Conv2d):
-        n, k, p, q = output_shape
+        n, out_channels, p, q = output_shape
         r, s = module.kernel_size
-        return n * k * p * q * module.in_channels * r * s
+        return n * out_channels * p * q * module.in_channels * r * s
     if isinstance(module, Linear):
         rows = 1
         for size in output_shape[:-1]:

@@ -1,15 +1,18 @@
 """Tensor: an array on a device, plus what autograd needs (requires_grad, grad, grad_fn).
 
-``tensor.data`` is the backend's array (numpy.ndarray on the cpu, cupy.ndarray on cuda). Every
-method that computes goes through an op in tinyres.ops, so it is differentiable and device-blind.
-"""
-import numbers
+``tensor.data`` is the backend's array (numpy.ndarray on the cpu, cupy.ndarray on cuda) and
+``tensor.backend`` the kernel table of its device. Every method that computes goes through an op
+in tinyres.ops, so it is differentiable and device-blind. Code outside this file changes a
+tensor's values in place only through set_data_() and move_().
 
+Tensor's methods call the ops; the ops are Functions, which make Tensors. So this module imports
+the ops and hands its class to tinyres.function (the last line), never the other way round.
+"""
 import numpy as np
 
-from . import autograd, dtypes, random
-from .backend import get_backend, normalize_device
-from .constants import constant
+from . import autograd, dtypes, function, ops
+from .backend import get_backend, move, normalize_device
+from .convert import as_operand, device_of, operands, shape_args, to_array
 from .hooks import HookHandle
 
 
@@ -20,13 +23,12 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
         """Like tinyres.tensor(): copy data (list, number, ndarray, Tensor) onto a device."""
-        device = _device_of(data) if device is None else device
-        backend = get_backend(device)
-        host = _host(data, backend)
-        array = backend.asarray(host, _infer_dtype(host, dtype))
-        if array is host:  # asarray kept the caller's array: copy, so the two never alias
-            array = backend.copy(array)
-        self._init(array, backend, requires_grad, None)
+        if isinstance(data, Tensor):  # on its own device already: no round trip through the host
+            backend = get_backend(data.device if device is None else device)
+            data = data.data if data.backend is backend else data.numpy()
+        else:
+            backend = get_backend(device_of(data) if device is None else device)
+        self._init(to_array(data, dtype, backend, copy=True), backend, requires_grad, None)
 
     def _init(self, array, backend, requires_grad, grad_fn):
         if requires_grad and not dtypes.is_float(array.dtype):
@@ -39,18 +41,20 @@ class Tensor:
         self.grad = None
 
     @classmethod
-    def _from_array(cls, array, backend, requires_grad=False, grad_fn=None):
-        """Wrap a backend array without copying (used by ops)."""
+    def from_array(cls, array, backend, requires_grad=False, grad_fn=None):
+        """A tensor holding `array` itself (no copy), an array of `backend`'s device: how ops,
+        the creation functions and data loaders make tensors. grad_fn: the Function that
+        computed it (set by Function.apply; None for a leaf)."""
         tensor = cls.__new__(cls)
         tensor._init(array, backend, requires_grad, grad_fn)
         return tensor
 
     @classmethod
-    def _from_node(cls, array, node):
+    def _from_node(cls, array, node, backend):
         """A second Tensor at an existing place of the graph (an op's saved input, for
         Function.input_tensor): gradients through it reach that node."""
         tensor = cls.__new__(cls)
-        tensor.data, tensor._backend, tensor._node, tensor.grad = array, node.backend, node, None
+        tensor.data, tensor._backend, tensor._node, tensor.grad = array, backend, node, None
         return tensor
 
     # --- description ------------------------------------------------------------------------------
@@ -61,6 +65,11 @@ class Tensor:
     @property
     def dtype(self):
         return self.data.dtype
+
+    @property
+    def backend(self):
+        """The Backend (kernel table) of this tensor's device that its array belongs to."""
+        return self._backend
 
     @property
     def device(self):
@@ -104,6 +113,39 @@ class Tensor:
         values = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         return f"tensor({values}, dtype={self.dtype.name}{device}{grad})"
 
+    # --- changing the values in place (autograd does not see it) ---------------------------------
+    def set_data_(self, array):
+        """Hold `array` from now on instead of the old values, without a copy: an array of this
+        tensor's shape, dtype and device (e.g. made by self.backend). Whoever holds the tensor
+        (a module, an optimizer) sees the new values. Returns self."""
+        if tuple(array.shape) != self.shape or array.dtype != self.dtype:
+            raise ValueError(f"set_data_: the array must have shape {self.shape} and dtype"
+                             f" {self.dtype}, got {tuple(array.shape)} and {array.dtype}")
+        if hasattr(array, "__cuda_array_interface__") != hasattr(self.data,
+                                                                 "__cuda_array_interface__"):
+            raise ValueError(f"set_data_: the array must be in the memory of {self.device},"
+                             f" got a {type(array).__name__}")
+        self.data = array
+        return self
+
+    def move_(self, device=None, dtype=None):
+        """In place: the values moved to device and/or converted to dtype, and the gradient
+        (which would no longer fit) dropped; what Module.to does to every parameter and buffer,
+        so that optimizers keep them. Returns self. tensor.to() is the differentiable copy."""
+        if device is not None:
+            target = get_backend(device)
+            self.data, self._backend = move(self.data, self._backend, target), target
+        if dtype is not None:
+            self.data = self._backend.astype(self.data, dtypes.resolve(dtype))
+        self.grad = None
+        return self
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new leaf tensor holding a copy of data, in this tensor's dtype and on its device
+        unless told otherwise (torch.Tensor.new_tensor)."""
+        return Tensor(data, requires_grad, self.dtype if dtype is None else dtype,
+                      self.device if device is None else device)
+
     # --- leaving the graph or the device ------------------------------------------------------------
     def numpy(self):
         """The values as a numpy.ndarray (shares memory on the cpu)."""
@@ -120,16 +162,15 @@ class Tensor:
 
     def detach(self):
         """The same data, cut from the graph (requires_grad=False)."""
-        return Tensor._from_array(self.data, self._backend)
+        return Tensor.from_array(self.data, self._backend)
 
     def to(self, device=None, dtype=None):
         """A copy on another device and/or dtype (self when nothing changes); differentiable."""
-        from .ops import shape as shape_ops
         out = self
         if device is not None and normalize_device(device) != self.device:
-            out = shape_ops.ToDevice.apply(out, target=get_backend(device))
+            out = ops.shape.ToDeviceFunction.apply(out, target=get_backend(device))
         if dtype is not None and dtypes.resolve(dtype) != out.dtype:
-            out = shape_ops.Cast.apply(out, dtype=dtypes.resolve(dtype))
+            out = ops.shape.CastFunction.apply(out, dtype=dtypes.resolve(dtype))
         return out
 
     def cpu(self):
@@ -173,48 +214,48 @@ class Tensor:
         if isinstance(grad, Tensor):  # create_graph: keep the gradient's graph, never in place
             self.grad = grad if self.grad is None else self.grad + grad
         elif self.grad is None:
-            self.grad = Tensor._from_array(grad, self._backend)
+            self.grad = Tensor.from_array(grad, self._backend)
         else:
             self.grad.data = self._backend.add(self.grad.data, grad)
 
     # --- arithmetic (PyTorch broadcasting) ----------------------------------------------------------
     def __add__(self, other):
-        return ops.elementwise.Add.apply(*_operands(self, other))
+        return ops.elementwise.AddFunction.apply(*operands(self, other))
 
     def __radd__(self, other):
-        return ops.elementwise.Add.apply(*_operands(other, self))
+        return ops.elementwise.AddFunction.apply(*operands(other, self))
 
     def __sub__(self, other):
-        return ops.elementwise.Sub.apply(*_operands(self, other))
+        return ops.elementwise.SubFunction.apply(*operands(self, other))
 
     def __rsub__(self, other):
-        return ops.elementwise.Sub.apply(*_operands(other, self))
+        return ops.elementwise.SubFunction.apply(*operands(other, self))
 
     def __mul__(self, other):
-        return ops.elementwise.Mul.apply(*_operands(self, other))
+        return ops.elementwise.MulFunction.apply(*operands(self, other))
 
     def __rmul__(self, other):
-        return ops.elementwise.Mul.apply(*_operands(other, self))
+        return ops.elementwise.MulFunction.apply(*operands(other, self))
 
     def __truediv__(self, other):
-        return ops.elementwise.Div.apply(*_operands(self, other))
+        return ops.elementwise.DivFunction.apply(*operands(self, other))
 
     def __rtruediv__(self, other):
-        return ops.elementwise.Div.apply(*_operands(other, self))
+        return ops.elementwise.DivFunction.apply(*operands(other, self))
 
     def __neg__(self):
-        return ops.elementwise.Neg.apply(self)
+        return ops.elementwise.NegFunction.apply(self)
 
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float)) or isinstance(exponent, bool):
             raise TypeError(f"** needs a Python number exponent, got {type(exponent).__name__}")
-        return ops.elementwise.PowScalar.apply(self, exponent=exponent)
+        return ops.elementwise.PowScalarFunction.apply(self, exponent=exponent)
 
     def __matmul__(self, other):
         return ops.linear.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return ops.linear.matmul(_as_tensor(other, self), self)
+        return ops.linear.matmul(as_operand(other, self), self)
 
     # --- reductions -----------------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False, *, dim=None):
@@ -226,12 +267,16 @@ class Tensor:
 
     # --- shapes ---------------------------------------------------------------------------------------
     def reshape(self, *shape):
-        return ops.shape.reshape(self, _shape_args(shape))
+        """A new shape of the same size (one entry may be -1): a view when the layout allows,
+        else a copy."""
+        return ops.shape.reshape(self, shape_args(shape))
 
-    view = reshape
+    def view(self, *shape):
+        """A new shape sharing this tensor's memory, or a ValueError (see ops.shape.view)."""
+        return ops.shape.view(self, shape_args(shape))
 
     def permute(self, *dims):
-        return ops.shape.permute(self, _shape_args(dims))
+        return ops.shape.permute(self, shape_args(dims))
 
     def transpose(self, dim0, dim1):
         return ops.shape.transpose(self, dim0, dim1)
@@ -250,116 +295,4 @@ class Tensor:
         return ops.elementwise.relu(self)
 
 
-# --- construction -----------------------------------------------------------------------------------
-def tensor(data, requires_grad=False, dtype=None, device=None):
-    """A new leaf tensor holding a copy of data; floats default to float32, ints to int64."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
-
-
-def zeros(*shape, dtype=None, requires_grad=False, device=None):
-    backend = get_backend(device)
-    array = backend.zeros(_shape_args(shape), _float_dtype(dtype))
-    return Tensor._from_array(array, backend, requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad=False, device=None):
-    backend = get_backend(device)
-    array = backend.ones(_shape_args(shape), _float_dtype(dtype))
-    return Tensor._from_array(array, backend, requires_grad)
-
-
-def randn(*shape, dtype=None, requires_grad=False, device=None):
-    """Standard normal samples from tinyres's seeded generator (see tinyres.manual_seed)."""
-    backend = get_backend(device)
-    host = random.generator().standard_normal(_shape_args(shape))
-    array = backend.asarray(host, _float_dtype(dtype))
-    return Tensor._from_array(array, backend, requires_grad)
-
-
-def zeros_like(t, requires_grad=False):
-    return zeros(*t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
-
-
-def ones_like(t, requires_grad=False):
-    return ones(*t.shape, dtype=t.dtype, requires_grad=requires_grad, device=t.device)
-
-
-# --- helpers ------------------------------------------------------------------------------------------
-def _float_dtype(dtype):
-    return dtypes.float32 if dtype is None else dtypes.resolve(dtype)
-
-
-def _shape_args(shape):
-    """(2, 3) or ((2, 3),) or ([2, 3],) -> (2, 3)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
-
-
-def _device_of(data):
-    if isinstance(data, Tensor):
-        return data.device
-    if hasattr(data, "__cuda_array_interface__"):
-        return "cuda"
-    return None
-
-
-def _host(data, backend):
-    """Data as something backend.asarray accepts: the cuda backend takes GPU arrays as they are,
-    the cpu backend gets a host copy of them."""
-    if isinstance(data, Tensor):  # on its own device already: no round trip through the host
-        return data.data if data._backend is backend else data.numpy()
-    if hasattr(data, "__cuda_array_interface__"):
-        if backend.name == "cuda":
-            return data
-        cuda = get_backend("cuda")
-        return cuda.to_host(cuda.asarray(data))
-    if hasattr(data, "__array__") and not isinstance(data, (np.ndarray, np.generic)):
-        # another library's host array (a torch tensor): a numpy view of it, in its dtype; the
-        # caller copies it, as it copies any array that asarray hands back unchanged
-        return np.asarray(data)
-    return data
-
-
-def _infer_dtype(data, dtype):
-    """PyTorch's rules: an explicit dtype wins; float arrays keep float32/64; Python floats give
-    float32 and Python ints int64."""
-    if dtype is not None:
-        return dtypes.resolve(dtype)
-    if hasattr(data, "__cuda_array_interface__"):  # e.g. a torch.cuda tensor: no numpy dtype
-        return dtypes.resolve(np.dtype(data.__cuda_array_interface__["typestr"]))
-    if isinstance(data, Tensor) or hasattr(data, "dtype"):
-        return dtypes.resolve(data.dtype)
-    kind = np.asarray(data).dtype.kind
-    if kind == "f":
-        return dtypes.float32
-    if kind in "iu":
-        return dtypes.int64
-    if kind == "b":
-        return dtypes.bool_
-    raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data")
-
-
-def _as_tensor(value, like):
-    """A Python number as a constant tensor with like's dtype and device."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        if not dtypes.is_float(like.dtype) and value != int(value):
-            raise TypeError(f"arithmetic of a {like.dtype} tensor with the non-integer {value!r}"
-                            " would truncate it; convert the tensor with .to(dtype='float32')")
-        return Tensor._from_array(constant(value, like.device, like.dtype), like._backend)
-    raise TypeError(
-        f"arithmetic with a Tensor needs a Tensor or a Python number, got {type(value).__name__}"
-        " (wrap arrays with tinyres.tensor())"
-    )
-
-
-def _operands(a, b):
-    """Both sides as tensors; a number takes the other side's dtype and device."""
-    if isinstance(a, Tensor):
-        return a, _as_tensor(b, a)
-    return _as_tensor(a, b), b
-
-
-from . import ops  # noqa: E402 - the ops build Tensors, so they are imported after the class
+function.register_tensor_type(Tensor)  # see function.py: the layers below make Tensors

@@ -1,4 +1,5 @@
-"""The training loop: fit() trains for some epochs, evaluates, checkpoints and resumes.
+"""The training loop: fit() trains for some epochs, evaluates, checkpoints and resumes; how it
+runs (epochs, checkpoints, resume, logging, data-parallel hooks) is one RunConfig (run_config.py).
 
 A checkpoint (written atomically after every epoch) holds everything the next epoch depends on:
 model, optimizer and scheduler state, the data loader's position and seed, tinyres's RNG state
@@ -16,6 +17,7 @@ from .io.checkpoint import remove_stale_temporaries
 from .models.identify import mismatch
 from .progress import progress
 from .resume_checks import check_state
+from .run_config import RunConfig  # noqa: F401 - fit's argument, importable from here too
 from .running_totals import RunningTotals
 from .wording import plural
 
@@ -24,10 +26,10 @@ BAR_EVERY = 20  # batches between loss readings for the progress bar (each waits
 
 
 def train_epoch(model, optimizer, loader, show_progress=True, description="train",
-                after_backward=None, sum_totals=None):
-    """One pass over loader; returns (mean loss, accuracy) over the samples seen. Data-parallel
-    runs give after_backward() (average the gradients) and sum_totals(list) -> list (add the
-    epoch's loss, correct and seen over the processes)."""
+                parallel=None):
+    """One pass over loader; returns (mean loss, accuracy) over the samples seen. parallel: None
+    for one process, else a data-parallel run's hooks (see run_config.py): after_backward()
+    averages the gradients, sum_totals(list) -> list adds the epoch's totals over the processes."""
     model.train()
     totals = RunningTotals()  # on the device: a step never waits to copy its loss to the host
     bar = progress(len(loader), description, show_progress)
@@ -36,16 +38,16 @@ def train_epoch(model, optimizer, loader, show_progress=True, description="train
         loss = F.cross_entropy(logits, y)
         optimizer.zero_grad()
         loss.backward()
-        if after_backward is not None:
-            after_backward()
+        if parallel is not None:
+            parallel.after_backward()
         optimizer.step()
         totals.add(loss, logits, y)
         shown = bar.shows_values and (step % BAR_EVERY == 0 or step == len(loader))
         bar.update(1, **({"loss": totals.mean_loss()} if shown else {}))
     bar.close()
     total_loss, correct, seen = totals.read()
-    if sum_totals is not None:
-        total_loss, correct, seen = sum_totals([total_loss, correct, seen])
+    if parallel is not None:
+        total_loss, correct, seen = parallel.sum_totals([total_loss, correct, seen])
     return total_loss / max(seen, 1), correct / max(seen, 1)
 
 
@@ -64,30 +66,24 @@ def evaluate(model, loader, show_progress=False):
     return total_loss / max(seen, 1), correct / max(seen, 1)
 
 
-def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None,
-        checkpoint_dir=None, resume=None, show_progress=True, log=print, is_main=True,
-        on_epoch_end=None, config=None, after_backward=None, sum_totals=None):
-    """Train until `epochs` epochs are done (counting those of a resumed checkpoint).
-
-    scheduler: stepped once per epoch. checkpoint_dir: write last.npz there after each epoch
-    (only where is_main), with `config` (a dict of how to rebuild the run). resume: a checkpoint
-    file (or a folder holding last.npz) to continue from. after_backward, sum_totals: see
-    train_epoch (data-parallel runs). Returns the history: one dict per epoch (epoch, lr,
-    train_loss, train_accuracy, test_loss, test_accuracy, seconds).
+def fit(model, optimizer, train_loader, run, test_loader=None, scheduler=None):
+    """Train until run.epochs epochs are done (counting those of a resumed checkpoint), as
+    run (a RunConfig) says: checkpoints, resume, logging, data-parallel hooks. scheduler:
+    stepped once per epoch. Returns the history: one dict per epoch (epoch, lr, train_loss,
+    train_accuracy, test_loss, test_accuracy, seconds).
     """
-    history, start = [], 0
-    if checkpoint_dir is not None and is_main and remove_stale_temporaries(checkpoint_dir):
-        log(f"removed the temporary files of an interrupted checkpoint write in {checkpoint_dir}")
-    if resume is not None:
-        history, start = restore(resume, model, optimizer, scheduler, train_loader, epochs,
-                                 wanted=(config or {}).get("model"))
-        log(f"resumed from {resume}: {plural(start, 'epoch')} done")
-    for epoch in range(start, epochs):
+    history, start, folder, log = [], 0, run.checkpoint_dir, run.log
+    if folder is not None and run.is_main and remove_stale_temporaries(folder):
+        log(f"removed the temporary files of an interrupted checkpoint write in {folder}")
+    if run.resume is not None:
+        history, start = restore(run.resume, model, optimizer, scheduler, train_loader,
+                                 run.epochs, wanted=(run.settings or {}).get("model"))
+        log(f"resumed from {run.resume}: {plural(start, 'epoch')} done")
+    for epoch in range(start, run.epochs):
         began = time.perf_counter()
         lr = optimizer.param_groups[0]["lr"]
-        train_loss, train_acc = train_epoch(model, optimizer, train_loader, show_progress,
-                                            f"epoch {epoch + 1}/{epochs}", after_backward,
-                                            sum_totals)
+        train_loss, train_acc = train_epoch(model, optimizer, train_loader, run.show_progress,
+                                            f"epoch {epoch + 1}/{run.epochs}", run.parallel)
         if scheduler is not None:
             scheduler.step()
         record = {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss,
@@ -97,11 +93,11 @@ def fit(model, optimizer, train_loader, epochs, test_loader=None, scheduler=None
         record["seconds"] = time.perf_counter() - began
         history.append(record)
         log(format_record(record))
-        if checkpoint_dir is not None and is_main:
-            write_checkpoint(checkpoint_dir, model, optimizer, scheduler, train_loader, history,
-                             config)
-        if on_epoch_end is not None:
-            on_epoch_end(record)
+        if folder is not None and run.is_main:
+            write_checkpoint(folder, model, optimizer, scheduler, train_loader, history,
+                             run.settings)
+        if run.on_epoch_end is not None:
+            run.on_epoch_end(record)
     return history
 
 

@@ -4,13 +4,13 @@ first use, and launch geometry.
 Everything CuPy-specific lives here. The kernel files reach the array library only through
 ``xp`` (CuPy's NumPy-compatible namespace) and launch kernels only through ``Source.launch``, so
 a test can swap in another ``Platform`` (NumPy arrays and the same .cu files built by g++, see
-tests/cuda_shim) and run the whole cuda table on a machine without a GPU.
+tests/helpers/cuda_shim) and run the whole cuda table on a machine without a GPU.
 """
 import pathlib
 
 import numpy as np
 
-from tinyres.backend import DeviceUnavailableError
+from ..errors import DeviceUnavailableError
 
 HERE = pathlib.Path(__file__).resolve().parent
 CTYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}

@@ -5,9 +5,9 @@ import time
 import numpy as np
 
 from .. import models
+from ..creation import tensor
 from ..gradcheck_model import check_model, matching
 from ..random import manual_seed
-from ..tensor import tensor
 from .usage import UsageError
 
 NAME = "gradcheck"
@@ -37,7 +37,7 @@ def run(args):
         raise UsageError("--batch must be >= 2: train-mode batch norm needs two samples")
     manual_seed(args.seed)
     model = models.get(args.model, num_classes=args.num_classes).double()
-    size = args.input_size or (8 if args.model.startswith("cifar") else 64)
+    size = args.input_size or models.info(args.model).check_input
     rng = np.random.default_rng(args.seed)
     x = tensor(rng.standard_normal((args.batch, 3, size, size)), requires_grad=True)
     y = tensor(rng.integers(0, args.num_classes, args.batch))

@@ -12,8 +12,8 @@ import json
 import numpy as np
 
 from .. import data, models
+from ..creation import tensor
 from ..random import manual_seed
-from ..tensor import tensor
 from ..viz.gradient_flow import gradient_flow
 from ..viz.plot import plot_gradient_flow
 from .common import build_model
@@ -75,7 +75,7 @@ def build(name, info, args):
 def label(name, args):
     zero_init = args.zero_init_residual and models.info(name).takes("zero_init_residual")
     return name + (" (no BN)" if args.no_batchnorm else "") + (
-        " (zero-init)" if zero_init and "resnet" in name else "")
+        " (zero-init)" if zero_init else "")
 
 
 def run(args):

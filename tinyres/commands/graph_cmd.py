@@ -3,8 +3,8 @@ DOT text (.dot) or drawn (.svg, .png, .pdf: needs Graphviz's `dot` program)."""
 import os
 
 from .. import models
+from ..creation import randn
 from ..random import manual_seed
-from ..tensor import randn
 from ..viz.graph import FORMATS, render, to_dot
 from .usage import UsageError
 

@@ -52,9 +52,9 @@ def add_arguments(parser):
              " folders), instead of training")
     add("--save-dir", default=os.path.join("runs", "lesion"),
         help="where each model's training checkpoint goes (default: runs/lesion)")
-    add("--out", default=os.path.join("benchmarks", "results", "lesion"),
+    add("--out", default=os.path.join("benchmarks", "experiments", "results", "lesion"),
         help="folder for lesion.json, lesion.csv, lesion.png (default:"
-             " benchmarks/results/lesion)")
+             " benchmarks/experiments/results/lesion)")
     add("--jobs", type=int, default=2, choices=(1, 2),
         help="worker processes of one thread each (default: 2); 1: all in this process")
     add("--worker", default=None, help=argparse.SUPPRESS)

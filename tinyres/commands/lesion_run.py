@@ -9,14 +9,15 @@ import numpy as np
 
 from .. import data, lesion, nn, optim
 from ..random import manual_seed
-from ..train import checkpoint_path, fit
+from ..train import RunConfig, checkpoint_path, fit
 from .common import build_model
 from ..viz.probes import residual_blocks
 from .eval_cmd import read_weights
 from .usage import UsageError
 
 # CPU seconds per training iteration of a 56-layer CIFAR net at batch 128 and per 1,000 test
-# digits, one thread, measured for benchmarks/RESULTS-degradation.md (degradation_recipe.py)
+# digits, one thread, measured for benchmarks/experiments/RESULTS-degradation.md
+# (degradation_recipe.py)
 SECONDS_PER_ITERATION_56 = 1.9
 SECONDS_PER_1000_TEST = 5.0
 
@@ -57,8 +58,9 @@ def train_or_load(args, name, checkpoint, train, test):
               "batch_size": args.batch_size, "train_limit": args.train_limit,
               "epochs_planned": args.epochs}
     resume = _resumable(folder, config)
-    history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
-                  show_progress=False, log=lambda line: print(f"{name}: {line}"), config=config)
+    run = RunConfig(args.epochs, folder, resume, show_progress=False, settings=config,
+                    log=lambda line: print(f"{name}: {line}"))
+    history = fit(model, optimizer, train, run, test, scheduler)
     return model, history
 
 

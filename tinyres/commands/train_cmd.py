@@ -13,7 +13,7 @@ from ..backend import get_backend
 from ..compile_notice import compile_notice
 from ..progress import note
 from ..random import manual_seed
-from ..train import fit
+from ..train import RunConfig, fit
 from ..train_settings import from_args as settings_from_args
 from ..wording import plural
 from . import parallel, train_guard
@@ -121,10 +121,10 @@ def train_run(args, job):
     began = time.perf_counter()
     with train_guard.note_on_interrupt(folder, started), \
             compile_notice(note if job.is_main else _silent):
-        history = fit(model, optimizer, train, args.epochs, test, scheduler, folder, resume,
-                      show_progress=not args.no_progress and job.is_main, log=say,
-                      is_main=job.is_main, config=settings,
-                      after_backward=job.after_backward, sum_totals=job.sum_totals)
+        run = RunConfig(args.epochs, folder, resume, log=say, settings=settings,
+                        show_progress=not args.no_progress and job.is_main,
+                        parallel=job.parallel)
+        history = fit(model, optimizer, train, run, test, scheduler)
     seconds = time.perf_counter() - began
     final = history[-1]
     say(f"test accuracy {final['test_accuracy']:.4f} after {plural(final['epoch'], 'epoch')}"

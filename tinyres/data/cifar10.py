@@ -61,7 +61,7 @@ def read_batch(path):
 def _check_batch(batch, path):
     """(data, labels) from the unpickled dict, every claim checked first."""
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
-        got = ("keys " + ", ".join(sorted(repr(k)[:20] for k in batch)[:8])) \
+        got = ("keys " + ", ".join(sorted(repr(key)[:20] for key in batch)[:8])) \
             if isinstance(batch, dict) else f"a {type(batch).__name__}"
         raise BadFileError(LOADER, path, None, f"must hold a dict with keys b'data' and"
                            f" b'labels', got {got}")

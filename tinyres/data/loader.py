@@ -107,8 +107,8 @@ class DataLoader:
             x, y = self.batch(epoch, index)
             # advance before yielding: a checkpoint taken while this batch trains resumes after it
             self._epoch, self._batch = (epoch, index + 1) if index + 1 < count else (epoch + 1, 0)
-            yield (Tensor._from_array(backend.asarray(x, np.float32), backend),
-                   Tensor._from_array(backend.asarray(y, np.int64), backend))
+            yield (Tensor.from_array(backend.asarray(x, np.float32), backend),
+                   Tensor.from_array(backend.asarray(y, np.int64), backend))
         if start >= count:  # an empty epoch (fewer samples than one dropped batch)
             self._epoch, self._batch = epoch + 1, 0
 

@@ -7,6 +7,7 @@ gradients into their slots, all-reduces each buffer, and hands every parameter a
 averaged buffer as its new .grad.
 """
 from ..tensor import Tensor
+from .process_group import require_group
 
 MEGABYTE = 1 << 20
 
@@ -40,7 +41,7 @@ class Bucket:
         averaged = k.mul(flat, k.asarray(1.0 / group.world_size, self.dtype))  # a fresh array
         for p, (start, stop) in zip(self.params, self.slots):
             view = k.reshape(k.getitem(averaged, slice(start, stop)), p.shape)
-            p.grad = Tensor._from_array(view, k)
+            p.grad = Tensor.from_array(view, k)
 
 
 class GradientBuckets:
@@ -68,7 +69,7 @@ class GradientBuckets:
             bucket = open_buckets.get(key)
             if bucket is None or (bucket.size and
                                   (bucket.size + p.numel()) * p.dtype.itemsize > self.cap_bytes):
-                bucket = open_buckets[key] = Bucket(p._backend, p.dtype)
+                bucket = open_buckets[key] = Bucket(p.backend, p.dtype)
                 buckets.append(bucket)
             bucket.add(p)
         return buckets
@@ -87,5 +88,4 @@ def allreduce_gradients(params, group=None, bucket_cap_mb=25.0):
     """Average the .grad of params (an iterable of Tensors) over the ranks of group, one
     all-reduce per bucket; call between loss.backward() and optimizer.step(). Plans buckets on
     every call: a DistributedDataParallel plans them once."""
-    from .process_group import require_group
     GradientBuckets(params, bucket_cap_mb).allreduce_(require_group(group))

@@ -14,6 +14,7 @@ import numpy as np
 
 from .failure import abort_on_error, install_excepthook
 from .mpi_collectives import MpiCollectives
+from .nccl_collectives import NcclCollectives  # it imports CuPy only when a job asks for NCCL
 
 INSTALL_HINT = "pip install mpi4py mpich"
 BACKENDS = ("mpi", "nccl")
@@ -47,7 +48,6 @@ class ProcessGroup:
         self.mpi = MpiCollectives(self.comm, mpi, timeout)
         self.nccl = None
         if backend == "nccl":
-            from .nccl_collectives import NcclCollectives  # CuPy only when asked for
             # a rank failing here would leave the others in NCCL's setup broadcast forever
             with abort_on_error(self, "tinyres.distributed: NCCL setup"):
                 self.nccl = NcclCollectives(self.comm, self.local_rank)

@@ -57,8 +57,9 @@ def save(obj, path):
 
 
 def _fault_test_pause():
-    """Seconds to sleep after each member written: the fault test (tests/test_fault.py) kills
-    runs inside save() and widens the window with TINYRES_TEST_SAVE_PAUSE. Unset: 0."""
+    """Seconds to sleep after each member written: the fault test
+    (tests/training/test_fault.py) kills runs inside save() and widens the window with
+    TINYRES_TEST_SAVE_PAUSE. Unset: 0."""
     return float(os.environ.get("TINYRES_TEST_SAVE_PAUSE", 0) or 0)
 
 
@@ -78,13 +79,13 @@ def load(path, device=None):
     BadFileError (a ValueError) for a file that is not a whole, well-formed tinyres checkpoint."""
     with Archive(path, LOADER, "a tinyres checkpoint") as archive:
         meta, keys = _meta(archive)
-        described = {k: npy_reader.header(archive, k + ".npy", f"array {k}") for k in keys}
+        described = {key: npy_reader.header(archive, key + ".npy", f"array {key}") for key in keys}
         total = sum(npy_reader.payload_size(d[0], d[1]) for d in described.values())
         if total > MAX_ARCHIVE_BYTES:
             raise archive.refuse(None, f"its arrays claim {total} bytes, more than"
                                        f" limits.MAX_ARCHIVE_BYTES = {MAX_ARCHIVE_BYTES}")
-        arrays = {k: npy_reader.read(archive, k + ".npy", f"array {k}", d)
-                  for k, d in described.items()}
+        arrays = {key: npy_reader.read(archive, key + ".npy", f"array {key}", d)
+                  for key, d in described.items()}
     return _decode(meta["tree"], arrays, device)
 
 
@@ -119,8 +120,8 @@ def _encode(obj, arrays, where):
         for key in obj:
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 raise TypeError(f"save: dict keys must be str or int, got {key!r} in {where}")
-        return {"t": "dict", "items": [[k, _encode(v, arrays, f"{where}[{k!r}]")]
-                                       for k, v in obj.items()]}
+        return {"t": "dict", "items": [[key, _encode(v, arrays, f"{where}[{key!r}]")]
+                                       for key, v in obj.items()]}
     raise TypeError(f"save: cannot save {type(obj).__name__} at {where}; save Tensors, arrays,"
                     " numbers, strings, None, and lists/tuples/dicts of them")
 
@@ -180,5 +181,5 @@ def _decode(tree, arrays, device):
         items = [_decode(v, arrays, device) for v in tree["items"]]
         return items if kind == "list" else tuple(items)
     if kind == "dict":
-        return {k: _decode(v, arrays, device) for k, v in tree["items"]}
+        return {key: _decode(v, arrays, device) for key, v in tree["items"]}
     raise ValueError(f"load: unknown entry type {kind!r}")

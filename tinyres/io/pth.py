@@ -155,7 +155,8 @@ def _collect(tree, archive, where):
         if isinstance(node, TensorSpec):
             found.append((name, node))
         elif type(node) in (dict, OrderedDict):
-            todo += [(f"{name}.{k}" if name else str(k), v, depth + 1) for k, v in node.items()]
+            todo += [(f"{name}.{key}" if name else str(key), v, depth + 1)
+                     for key, v in node.items()]
         elif type(node) in (list, tuple):
             todo += [(f"{name}[{i}]", v, depth + 1) for i, v in enumerate(node)]
         elif node is not None and type(node) not in (bool, int, float, str, bytes):

@@ -1,7 +1,8 @@
 """tinyres.models: the ImageNet ResNets (torchvision-exact), the CIFAR ResNets of He et al. 2015,
 the plain twins of both, the pre-activation ResNets of He et al. 2016 and VGG-16/19.
 ``get(name, **kw)`` builds one by name; ``list_models()`` names them; ``info(name)`` says what a
-model is (family, input size, options; see registry.py).
+model is (family, input size, options; see registry.py). Every block of every ResNet is a
+ResidualBlock (residual.py): y = post_activation(branch(x) + shortcut(x)).
 """
 from .cifar import (CifarResNet, cifar_plain20, cifar_plain32, cifar_plain44, cifar_plain56,
                     cifar_plain110, cifar_resnet20, cifar_resnet32, cifar_resnet44,
@@ -11,6 +12,7 @@ from .preact import (CifarPreActResNet, PreActBlock, PreActBottleneck, PreActRes
                      cifar_preact_resnet56, cifar_preact_resnet110, cifar_preact_resnet164,
                      preact_resnet18, preact_resnet34, preact_resnet50)
 from .registry import FAMILIES, ModelInfo, Registry
+from .residual import ResidualBlock
 from .resnet import (BasicBlock, Bottleneck, ResNet, plain18, plain34, resnet18, resnet34,
                      resnet50, resnet101, resnet152)
 from .vgg import VGG, vgg16, vgg19
@@ -45,5 +47,5 @@ def info(name):
 
 
 __all__ = (["BasicBlock", "Bottleneck", "CifarPreActResNet", "CifarResNet", "FAMILIES",
-            "ModelInfo", "PreActBlock", "PreActBottleneck", "PreActResNet", "ResNet", "VGG",
-            "get", "info", "list_models"] + list(MODELS))
+            "ModelInfo", "PreActBlock", "PreActBottleneck", "PreActResNet", "ResNet",
+            "ResidualBlock", "VGG", "get", "info", "list_models"] + list(MODELS))

@@ -75,25 +75,68 @@ class CifarResNet(nn.Module):
         return self.fc(F.flatten(self.avgpool(x), 1))
 
 
-def _resnet(depth):
-    def build(num_classes=10, shortcut="A", zero_init_residual=False, batchnorm=True,
-              in_channels=3):
-        return CifarResNet(depth, num_classes, shortcut, zero_init_residual, True, batchnorm,
-                           in_channels)
-    build.__name__ = f"cifar_resnet{depth}"
-    build.__doc__ = f"ResNet-{depth} for 32x32 images (He et al. 2015, section 4.2)."
-    return build
+def cifar_resnet20(num_classes=10, shortcut="A", zero_init_residual=False, batchnorm=True,
+                   in_channels=3):
+    """ResNet-20 for 32x32 images (He et al. 2015, section 4.2)."""
+    return CifarResNet(20, num_classes, shortcut, zero_init_residual, True, batchnorm,
+                       in_channels)
 
 
-def _plain(depth):
-    def build(num_classes=10, batchnorm=True, in_channels=3):
-        return CifarResNet(depth, num_classes, "A", False, False, batchnorm, in_channels)
-    build.__name__ = f"cifar_plain{depth}"
-    build.__doc__ = f"The {depth}-layer plain net: ResNet-{depth} without skip connections."
-    return build
+def cifar_resnet32(num_classes=10, shortcut="A", zero_init_residual=False, batchnorm=True,
+                   in_channels=3):
+    """ResNet-32 for 32x32 images (He et al. 2015, section 4.2)."""
+    return CifarResNet(32, num_classes, shortcut, zero_init_residual, True, batchnorm,
+                       in_channels)
 
 
-cifar_resnet20, cifar_resnet32, cifar_resnet44 = _resnet(20), _resnet(32), _resnet(44)
-cifar_resnet56, cifar_resnet110, cifar_resnet1202 = _resnet(56), _resnet(110), _resnet(1202)
-cifar_plain20, cifar_plain32, cifar_plain44 = _plain(20), _plain(32), _plain(44)
-cifar_plain56, cifar_plain110 = _plain(56), _plain(110)
+def cifar_resnet44(num_classes=10, shortcut="A", zero_init_residual=False, batchnorm=True,
+                   in_channels=3):
+    """ResNet-44 for 32x32 images (He et al. 2015, section 4.2)."""
+    return CifarResNet(44, num_classes, shortcut, zero_init_residual, True, batchnorm,
+                       in_channels)
+
+
+def cifar_resnet56(num_classes=10, shortcut="A", zero_init_residual=False, batchnorm=True,
+                   in_channels=3):
+    """ResNet-56 for 32x32 images (He et al. 2015, section 4.2)."""
+    return CifarResNet(56, num_classes, shortcut, zero_init_residual, True, batchnorm,
+                       in_channels)
+
+
+def cifar_resnet110(num_classes=10, shortcut="A", zero_init_residual=False, batchnorm=True,
+                    in_channels=3):
+    """ResNet-110 for 32x32 images (He et al. 2015, section 4.2)."""
+    return CifarResNet(110, num_classes, shortcut, zero_init_residual, True, batchnorm,
+                       in_channels)
+
+
+def cifar_resnet1202(num_classes=10, shortcut="A", zero_init_residual=False, batchnorm=True,
+                     in_channels=3):
+    """ResNet-1202 for 32x32 images (He et al. 2015, section 4.2)."""
+    return CifarResNet(1202, num_classes, shortcut, zero_init_residual, True, batchnorm,
+                       in_channels)
+
+
+def cifar_plain20(num_classes=10, batchnorm=True, in_channels=3):
+    """The 20-layer plain net: ResNet-20 without skip connections."""
+    return CifarResNet(20, num_classes, "A", False, False, batchnorm, in_channels)
+
+
+def cifar_plain32(num_classes=10, batchnorm=True, in_channels=3):
+    """The 32-layer plain net: ResNet-32 without skip connections."""
+    return CifarResNet(32, num_classes, "A", False, False, batchnorm, in_channels)
+
+
+def cifar_plain44(num_classes=10, batchnorm=True, in_channels=3):
+    """The 44-layer plain net: ResNet-44 without skip connections."""
+    return CifarResNet(44, num_classes, "A", False, False, batchnorm, in_channels)
+
+
+def cifar_plain56(num_classes=10, batchnorm=True, in_channels=3):
+    """The 56-layer plain net: ResNet-56 without skip connections."""
+    return CifarResNet(56, num_classes, "A", False, False, batchnorm, in_channels)
+
+
+def cifar_plain110(num_classes=10, batchnorm=True, in_channels=3):
+    """The 110-layer plain net: ResNet-110 without skip connections."""
+    return CifarResNet(110, num_classes, "A", False, False, batchnorm, in_channels)

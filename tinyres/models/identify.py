@@ -11,7 +11,7 @@ not named.
 import re
 
 from ..wording import some_of
-from . import get, list_models
+from . import get, info, list_models
 
 BLOCK_KEY = re.compile(r"^layer(\d+)\.(\d+)\.")
 OPTION_KEYS = ("fc.", "conv1.weight")  # their shapes depend on num_classes and in_channels
@@ -41,15 +41,16 @@ def candidates(keys):
 
 def _build_like(name, shapes):
     """The registered model `name` with the state_dict's classes, channels and options."""
-    kwargs = {}
+    kwargs, model = {}, info(name)
     if "fc.weight" in shapes and len(shapes["fc.weight"]) == 2:
         kwargs["num_classes"] = shapes["fc.weight"][0]
-    if name.startswith("cifar_"):
-        if "conv1.weight" in shapes and len(shapes["conv1.weight"]) == 4:
-            kwargs["in_channels"] = shapes["conv1.weight"][1]
+    if model.takes("in_channels") and "conv1.weight" in shapes \
+            and len(shapes["conv1.weight"]) == 4:
+        kwargs["in_channels"] = shapes["conv1.weight"][1]
+    if model.takes("batchnorm"):
         kwargs["batchnorm"] = "bn1.weight" in shapes
-        if name.startswith("cifar_resnet") and any(".downsample." in k for k in shapes):
-            kwargs["shortcut"] = "B"
+    if model.takes("shortcut") and any(".downsample." in key for key in shapes):
+        kwargs["shortcut"] = "B"
     return get(name, **kwargs)
 
 

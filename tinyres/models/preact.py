@@ -18,15 +18,15 @@ max-pool on ImageNet) has no BN-ReLU of its own: the first block's bn1 + ReLU fo
 from .. import functional as F
 from .. import nn
 from .cifar import PadShortcut
+from .residual import ResidualBlock
 from .resnet import conv1x1, conv3x3, init_resnet
 
 
-class PreActBlock(nn.Module):
+class PreActBlock(ResidualBlock):
     """y = x + conv2(relu(bn2(conv1(relu(bn1(x)))))), nothing after the addition;
     (N, inplanes, H, W) -> (N, planes, H/stride, W/stride)."""
 
     expansion = 1
-    residual = True
 
     def __init__(self, inplanes, planes, stride=1, downsample=None):
         super().__init__()
@@ -39,26 +39,21 @@ class PreActBlock(nn.Module):
         self.stride = stride
 
     def branch(self, x):
-        """The residual function F(x), starting with its own BN and ReLU."""
+        """The residual function F(x), starting with its own BN and ReLU; the shortcut is the
+        identity, or option A's padding / a 1x1 projection where the shape changes, and nothing
+        follows the addition: the identity path stays clean."""
         out = self.conv1(self.relu(self.bn1(x)))
         return self.conv2(self.relu(self.bn2(out)))
 
-    def shortcut(self, x):
-        """The identity, or option A's padding / a 1x1 projection where the shape changes."""
-        return x if self.downsample is None else self.downsample(x)
 
-    def forward(self, x):
-        return F.add(self.branch(x), self.shortcut(x))  # the clean identity path
-
-
-class PreActBottleneck(PreActBlock):
+class PreActBottleneck(ResidualBlock):
     """BN-ReLU-1x1 reduce, BN-ReLU-3x3 (carrying the stride), BN-ReLU-1x1 expand by 4:
     (N, inplanes, H, W) -> (N, 4 * planes, H/stride, W/stride)."""
 
     expansion = 4
 
     def __init__(self, inplanes, planes, stride=1, downsample=None):
-        nn.Module.__init__(self)
+        super().__init__()
         self.bn1 = nn.BatchNorm2d(inplanes)
         self.conv1 = conv1x1(inplanes, planes)
         self.bn2 = nn.BatchNorm2d(planes)
@@ -157,27 +152,46 @@ class PreActResNet(_PreActNet):
         return self.head(self.layer4(self.layer3(self.layer2(self.layer1(x)))))
 
 
-def _cifar(depth, bottleneck=False):
-    def build(num_classes=10, shortcut="B" if bottleneck else "A", in_channels=3):
-        return CifarPreActResNet(depth, num_classes, shortcut, bottleneck, in_channels)
-    build.__name__ = f"cifar_preact_resnet{depth}"
-    build.__doc__ = (f"Pre-activation ResNet-{depth} for 32x32 images (He et al. 2016),"
-                     f" {'bottleneck' if bottleneck else 'basic'} blocks.")
-    return build
+def cifar_preact_resnet20(num_classes=10, shortcut="A", in_channels=3):
+    """Pre-activation ResNet-20 for 32x32 images (He et al. 2016), basic blocks."""
+    return CifarPreActResNet(20, num_classes, shortcut, False, in_channels)
 
 
-def _imagenet(depth, block, layers):
-    def build(num_classes=1000):
-        return PreActResNet(block, layers, num_classes)
-    build.__name__ = f"preact_resnet{depth}"
-    build.__doc__ = f"Pre-activation ResNet-{depth} with ImageNet shapes (He et al. 2016)."
-    return build
+def cifar_preact_resnet32(num_classes=10, shortcut="A", in_channels=3):
+    """Pre-activation ResNet-32 for 32x32 images (He et al. 2016), basic blocks."""
+    return CifarPreActResNet(32, num_classes, shortcut, False, in_channels)
 
 
-cifar_preact_resnet20, cifar_preact_resnet32 = _cifar(20), _cifar(32)
-cifar_preact_resnet44, cifar_preact_resnet56 = _cifar(44), _cifar(56)
-cifar_preact_resnet110 = _cifar(110)
-cifar_preact_resnet164 = _cifar(164, bottleneck=True)
-preact_resnet18 = _imagenet(18, PreActBlock, [2, 2, 2, 2])
-preact_resnet34 = _imagenet(34, PreActBlock, [3, 4, 6, 3])
-preact_resnet50 = _imagenet(50, PreActBottleneck, [3, 4, 6, 3])
+def cifar_preact_resnet44(num_classes=10, shortcut="A", in_channels=3):
+    """Pre-activation ResNet-44 for 32x32 images (He et al. 2016), basic blocks."""
+    return CifarPreActResNet(44, num_classes, shortcut, False, in_channels)
+
+
+def cifar_preact_resnet56(num_classes=10, shortcut="A", in_channels=3):
+    """Pre-activation ResNet-56 for 32x32 images (He et al. 2016), basic blocks."""
+    return CifarPreActResNet(56, num_classes, shortcut, False, in_channels)
+
+
+def cifar_preact_resnet110(num_classes=10, shortcut="A", in_channels=3):
+    """Pre-activation ResNet-110 for 32x32 images (He et al. 2016), basic blocks."""
+    return CifarPreActResNet(110, num_classes, shortcut, False, in_channels)
+
+
+def cifar_preact_resnet164(num_classes=10, shortcut="B", in_channels=3):
+    """Pre-activation ResNet-164 for 32x32 images (He et al. 2016), bottleneck blocks."""
+    return CifarPreActResNet(164, num_classes, shortcut, True, in_channels)
+
+
+def preact_resnet18(num_classes=1000):
+    """Pre-activation ResNet-18 with ImageNet shapes (He et al. 2016)."""
+    return PreActResNet(PreActBlock, [2, 2, 2, 2], num_classes)
+
+
+def preact_resnet34(num_classes=1000):
+    """Pre-activation ResNet-34 with ImageNet shapes (He et al. 2016)."""
+    return PreActResNet(PreActBlock, [3, 4, 6, 3], num_classes)
+
+
+def preact_resnet50(num_classes=1000):
+    """Pre-activation ResNet-50 with ImageNet shapes (He et al. 2016)."""
+    return PreActResNet(PreActBottleneck, [3, 4, 6, 3], num_classes)

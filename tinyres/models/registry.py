@@ -10,13 +10,16 @@ from dataclasses import dataclass
 class ModelInfo:
     """name; builder(**options) -> Module; family (see FAMILIES); input_size: the images it is
     made for (224 ImageNet, 32 CIFAR); small_input: the smallest size that runs (for quick
-    checks); options: the keywords builder takes besides num_classes."""
+    checks); check_input: the size gradient checks use (small, yet the last stage's batch norm
+    averages over more than two values per channel); options: the keywords builder takes
+    besides num_classes."""
 
     name: str
     builder: object
     family: str
     input_size: int
     small_input: int
+    check_input: int
     options: tuple
 
     def takes(self, option):
@@ -33,14 +36,14 @@ FAMILIES = {
     "preact": "pre-activation ResNets with ImageNet shapes (He et al. 2016)",
     "vgg": "VGG-16/19 as torchvision, without batch norm (Simonyan and Zisserman 2015)",
 }
-_SHAPES = {  # family -> (input_size, small_input, options)
-    "resnet": (224, 32, ("zero_init_residual",)),
-    "plain": (224, 32, ()),
-    "cifar_resnet": (32, 8, ("shortcut", "zero_init_residual", "batchnorm", "in_channels")),
-    "cifar_plain": (32, 8, ("batchnorm", "in_channels")),
-    "cifar_preact": (32, 8, ("shortcut", "in_channels")),
-    "preact": (224, 32, ()),
-    "vgg": (224, 224, ("dropout",)),
+_SHAPES = {  # family -> (input_size, small_input, check_input, options)
+    "resnet": (224, 32, 64, ("zero_init_residual",)),
+    "plain": (224, 32, 64, ()),
+    "cifar_resnet": (32, 8, 8, ("shortcut", "zero_init_residual", "batchnorm", "in_channels")),
+    "cifar_plain": (32, 8, 8, ("batchnorm", "in_channels")),
+    "cifar_preact": (32, 8, 8, ("shortcut", "in_channels")),
+    "preact": (224, 32, 64, ()),
+    "vgg": (224, 224, 224, ("dropout",)),
 }
 
 
@@ -54,10 +57,11 @@ class Registry:
         """Register builders (named by their __name__) as members of family."""
         if family not in FAMILIES:
             raise ValueError(f"family must be one of {sorted(FAMILIES)}, got {family!r}")
-        input_size, small_input, options = _SHAPES[family]
+        input_size, small_input, check_input, options = _SHAPES[family]
         for builder in builders:
             self.models[builder.__name__] = ModelInfo(builder.__name__, builder, family,
-                                                      input_size, small_input, options)
+                                                      input_size, small_input, check_input,
+                                                      options)
 
     def info(self, name):
         """The ModelInfo of name; ValueError listing the names when it is unknown."""
@@ -68,7 +72,7 @@ class Registry:
     def build(self, name, **kwargs):
         """The model called name, built with kwargs (each must be one of its options)."""
         info = self.info(name)
-        wrong = [k for k in kwargs if not info.takes(k)]
+        wrong = [key for key in kwargs if not info.takes(key)]
         if wrong:
             raise ValueError(f"{name} takes no option {wrong[0]!r}; its options:"
                              f" {', '.join(('num_classes',) + info.options)}")

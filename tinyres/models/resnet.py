@@ -7,6 +7,7 @@ second), global average pooling, one linear layer.
 """
 from .. import functional as F
 from .. import nn
+from .residual import ResidualBlock
 
 
 def conv3x3(in_planes, out_planes, stride=1, bias=False):
@@ -19,7 +20,7 @@ def conv1x1(in_planes, out_planes, stride=1, bias=False):
     return nn.Conv2d(in_planes, out_planes, 1, stride=stride, bias=bias)
 
 
-class BasicBlock(nn.Module):
+class BasicBlock(ResidualBlock):
     """Two 3x3 convs: y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)).
     (N, inplanes, H, W) -> (N, planes, H/stride, W/stride). residual=False drops the shortcut."""
 
@@ -39,30 +40,23 @@ class BasicBlock(nn.Module):
         self.residual = residual
 
     def branch(self, x):
-        """The residual function F(x)."""
         out = self.relu(self.bn1(self.conv1(x)))
         return self.bn2(self.conv2(out))
 
-    def shortcut(self, x):
-        """The identity, or the projection/padding when the shape changes."""
-        return x if self.downsample is None else self.downsample(x)
-
-    def forward(self, x):
-        out = self.branch(x)
-        if self.residual:
-            out = F.add(out, self.shortcut(x))  # the skip connection
+    def post_activation(self, out):
         return self.relu(out)
 
 
-class Bottleneck(BasicBlock):
+class Bottleneck(ResidualBlock):
     """1x1 reduce, 3x3 (carrying the stride, as torchvision), 1x1 expand by 4:
+    y = relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x));
     (N, inplanes, H, W) -> (N, 4 * planes, H/stride, W/stride)."""
 
     expansion = 4
 
     def __init__(self, inplanes, planes, stride=1, downsample=None, residual=True,
                  norm_layer=nn.BatchNorm2d):
-        nn.Module.__init__(self)
+        super().__init__()
         bias = norm_layer is nn.Identity
         self.conv1 = conv1x1(inplanes, planes, bias=bias)
         self.bn1 = norm_layer(planes)
@@ -79,6 +73,9 @@ class Bottleneck(BasicBlock):
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
         return self.bn3(self.conv3(out))
+
+    def post_activation(self, out):
+        return self.relu(out)
 
 
 def init_resnet(model, zero_init_residual):
@@ -139,22 +136,27 @@ class ResNet(nn.Module):
 
 
 def resnet18(num_classes=1000, zero_init_residual=False):
+    """ResNet-18 (basic blocks) as torchvision builds it (He et al. 2015, Table 1)."""
     return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, zero_init_residual)
 
 
 def resnet34(num_classes=1000, zero_init_residual=False):
+    """ResNet-34 (basic blocks) as torchvision builds it (He et al. 2015, Table 1)."""
     return ResNet(BasicBlock, [3, 4, 6, 3], num_classes, zero_init_residual)
 
 
 def resnet50(num_classes=1000, zero_init_residual=False):
+    """ResNet-50 (bottleneck blocks) as torchvision builds it (He et al. 2015, Table 1)."""
     return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, zero_init_residual)
 
 
 def resnet101(num_classes=1000, zero_init_residual=False):
+    """ResNet-101 (bottleneck blocks) as torchvision builds it (He et al. 2015, Table 1)."""
     return ResNet(Bottleneck, [3, 4, 23, 3], num_classes, zero_init_residual)
 
 
 def resnet152(num_classes=1000, zero_init_residual=False):
+    """ResNet-152 (bottleneck blocks) as torchvision builds it (He et al. 2015, Table 1)."""
     return ResNet(Bottleneck, [3, 8, 36, 3], num_classes, zero_init_residual)
 
 

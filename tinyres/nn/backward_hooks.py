@@ -19,10 +19,11 @@ a tensor argument that got no gradient while another did gets zeros; forward hoo
 routed inputs. One difference: a None that a hook returns for a tensor becomes a zero gradient
 here, where PyTorch sends no gradient at all (the leaf's .grad stays None there).
 """
+from ..creation import zeros_like
 from ..dtypes import is_float
 from ..grad_mode import is_grad_enabled
-from ..ops.identity import Identity, Pick
-from ..tensor import Tensor, zeros_like
+from ..ops.identity import IdentityFunction, PickFunction
+from ..tensor import Tensor
 
 
 def gate(values, on_grads):
@@ -36,12 +37,12 @@ def gate(values, on_grads):
     out = list(values)
     if len(slots) == 1:
         (i,) = slots
-        out[i] = Identity.apply(values[i])
+        out[i] = IdentityFunction.apply(values[i])
         out[i].register_hook(state.single)
         return out, True
-    firsts = [Identity.apply(values[i]) for i in slots]
+    firsts = [IdentityFunction.apply(values[i]) for i in slots]
     for j, (i, first) in enumerate(zip(slots, firsts)):
-        out[i] = Pick.apply(*firsts, index=j)
+        out[i] = PickFunction.apply(*firsts, index=j)
         out[i].register_hook(state.recorder(i))
         first.register_hook(state.releaser(i))
     return out, True

@@ -1,8 +1,8 @@
 """BatchNorm2d: per-channel normalisation with learnable scale and shift and running statistics."""
 from .. import functional as F
+from ..creation import ones, tensor, zeros
 from ..dtypes import int64
 from ..ops.checks import positive
-from ..tensor import ones, tensor, zeros
 from .module import Module
 from .parameter import Parameter
 
@@ -44,7 +44,7 @@ class BatchNorm2d(Module):
         if self.training and self.track_running_stats:
             counter = self.num_batches_tracked
             before = counter.data
-            counter.data = counter._backend.add(before, 1)
+            counter.set_data_(counter.backend.add(before, 1))
             if self.momentum is None:
                 momentum = 1.0 / self._count_after(before, counter.data)
         return momentum

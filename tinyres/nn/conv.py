@@ -2,8 +2,8 @@
 import math
 
 from .. import functional as F
-from ..tensor import zeros
 from . import init
+from ..creation import zeros
 from .module import Module
 from .parameter import Parameter
 

@@ -5,8 +5,7 @@ from .. import random
 
 
 def _fill(tensor, host_values):
-    tensor.data = tensor._backend.asarray(host_values, tensor.dtype)
-    return tensor
+    return tensor.set_data_(tensor.backend.asarray(host_values, tensor.dtype))
 
 
 def fans(tensor):
@@ -28,7 +27,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 
 def constant_(tensor, value):
-    return _fill(tensor, tensor._backend.full(tensor.shape, value, tensor.dtype))
+    return tensor.set_data_(tensor.backend.full(tensor.shape, value, tensor.dtype))
 
 
 def zeros_(tensor):

@@ -1,12 +1,27 @@
 """Module: the base of every layer and model, shaped like torch.nn.Module.
 
+The idea, in a dozen lines: a model is a tree of attributes. Assigning a Parameter or a Module
+to an attribute records it in a table, in order; everything else walks that tree.
+
+    class Block(Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = Conv2d(3, 3, 3, padding=1)   # recorded in self._modules["conv"]
+            self.scale = Parameter(ones(3))           # recorded in self._parameters["scale"]
+
+        def forward(self, x):                        # called by block(x), between the hooks
+            return self.conv(x) + x
+
+    block.named_parameters()   # conv.weight, conv.bias, scale: the tree, depth first
+    block.state_dict()         # the same names -> values, PyTorch's keys in PyTorch's order
+    block.to("cuda"), block.eval()                   # the same walk, each tensor or module
+
 Assigning a Parameter or a Module to an attribute registers it (in assignment order, which is
 the order of state_dict()); register_buffer() adds non-learnable state such as BN's running
 statistics. Parameters and buffers are named by their attribute path: 'layer1.0.conv1.weight'.
 """
 from collections import OrderedDict, namedtuple
 
-from ..backend import get_backend, move
 from ..dtypes import is_float, resolve
 from ..tensor import Tensor
 from ..hooks import HookHandle
@@ -170,16 +185,9 @@ class Module:
     def to(self, device=None, dtype=None):
         """Move every parameter and buffer (in place, so optimizers keep their references) to a
         device, and floating ones to a dtype. Returns self."""
-        target = None if device is None else get_backend(device)
         dtype = None if dtype is None else resolve(dtype)
         for tensor in list(self.parameters()) + list(self.buffers()):
-            array, backend = tensor.data, tensor._backend
-            if target is not None:
-                array, backend = move(array, backend, target), target
-            if dtype is not None and is_float(array.dtype):
-                array = backend.astype(array, dtype)
-            tensor.data, tensor._backend = array, backend
-            tensor.grad = None
+            tensor.move_(device, dtype if is_float(tensor.dtype) else None)  # drops .grad
         return self
 
     def double(self):

@@ -7,7 +7,7 @@ class Parameter(Tensor):
 
     def __init__(self, data, requires_grad=True):
         if isinstance(data, Tensor):
-            self._init(data.data, data._backend, requires_grad, None)
+            self._init(data.data, data.backend, requires_grad, None)
         else:
             super().__init__(data, requires_grad=requires_grad)
 

@@ -36,8 +36,8 @@ def load_into(targets, incoming, strict):
     if not isinstance(incoming, Mapping):
         raise TypeError(f"load_state_dict: expected a mapping of names to arrays, got"
                         f" {type(incoming).__name__}")
-    missing = [k for k in targets if k not in incoming]
-    unexpected = [k for k in incoming if k not in targets]
+    missing = [key for key in targets if key not in incoming]
+    unexpected = [key for key in incoming if key not in targets]
     values, mismatched = {}, []
     for name, target in targets.items():
         if name in incoming:
@@ -64,5 +64,5 @@ def load_into(targets, incoming, strict):
                          + "\n  ".join(problems))
     for name, array in values.items():  # every value is checked and converted: now write
         target = targets[name]
-        target.data = target._backend.asarray(array)
+        target.set_data_(target.backend.asarray(array))
     return missing, unexpected

@@ -3,7 +3,7 @@ from ..function import Function
 from . import checks
 
 
-class BatchNorm(Function):
+class BatchNormFunction(Function):
     """(N, C, ...) -> same shape. Train mode normalises with this batch's statistics and updates
     the running ones in place; eval mode normalises with the running statistics."""
 
@@ -85,5 +85,5 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     checks.positive(op, "eps", eps)
     rm = None if running_mean is None else running_mean.data
     rv = None if running_var is None else running_var.data
-    return BatchNorm.apply(x, weight, bias, running_mean=rm, running_var=rv,
+    return BatchNormFunction.apply(x, weight, bias, running_mean=rm, running_var=rv,
                            training=bool(training), momentum=float(momentum), eps=float(eps))

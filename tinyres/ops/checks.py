@@ -1,12 +1,12 @@
 """Input checks shared by the ops: each error names the op, the argument, what was expected and
 what was received."""
 from .. import dtypes
+from ..function import is_tensor
 
 
 def tensor_arg(op, name, value):
     """value must be a Tensor."""
-    from ..tensor import Tensor
-    if not isinstance(value, Tensor):
+    if not is_tensor(value):
         raise TypeError(f"{op}: argument '{name}' must be a Tensor, got {type(value).__name__}")
 
 
@@ -70,11 +70,11 @@ def pair(op, name, value, minimum):
 
 def window_fits(op, x, kernel, padding):
     """The kernel window must fit inside the padded input."""
-    for axis, k, p in zip(("height", "width"), kernel, padding):
+    for axis, window, p in zip(("height", "width"), kernel, padding):
         size = x.shape[2 if axis == "height" else 3]
-        if k > size + 2 * p:
+        if window > size + 2 * p:
             raise ValueError(
-                f"{op}: kernel {axis} {k} is larger than the padded input {axis}"
+                f"{op}: kernel {axis} {window} is larger than the padded input {axis}"
                 f" {size} + 2*{p} = {size + 2 * p} (input shape {x.shape})"
             )
 
@@ -87,10 +87,10 @@ def dim_index(op, name, dim, ndim):
 
 
 def window_output(x_shape, kernel, stride, padding):
-    """(N, C, P, Q) of a window op (conv, pool) on x_shape: P = (H + 2 p - k) // s + 1."""
+    """(N, C, P, Q) of a window op (conv, pool) on x_shape: P = (H + 2 p - R) // s + 1."""
     n, c, h, w = x_shape
-    return (n, c) + tuple((size + 2 * p - k) // s + 1
-                          for size, k, s, p in zip((h, w), kernel, stride, padding))
+    return (n, c) + tuple((size + 2 * p - window) // s + 1
+                          for size, window, s, p in zip((h, w), kernel, stride, padding))
 
 
 def positive(op, name, value):

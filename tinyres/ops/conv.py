@@ -3,7 +3,7 @@ from ..function import Function
 from . import checks
 
 
-class Conv2d(Function):
+class Conv2dFunction(Function):
     """(N, C, H, W), (K, C, R, S), (K,) or None -> (N, K, P, Q)."""
 
     def forward(self, x, weight, bias, stride, padding):
@@ -59,4 +59,4 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     stride = checks.pair("conv2d", "stride", stride, 1)
     padding = checks.pair("conv2d", "padding", padding, 0)
     checks.window_fits("conv2d", x, weight.shape[2:], padding)
-    return Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+    return Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding)

@@ -2,10 +2,11 @@
 with probability p and the others are scaled by 1 / (1 - p), so that the expected output is the
 input; in evaluation, the identity. VGG's classifier uses it."""
 from ..function import Function
+from ..random import keep_mask
 from . import checks
 
 
-class Dropout(Function):
+class DropoutFunction(Function):
     """y = x * mask, mask a constant array of x's shape holding 0 or 1 / (1 - p)."""
 
     def forward(self, x, mask):
@@ -23,13 +24,11 @@ def dropout(x, p=0.5, training=True):
     """x (any shape) -> same shape, as torch's F.dropout. training: zero each element with
     probability p (drawn from tinyres's seeded generator) and scale the rest by 1 / (1 - p);
     not training: x itself."""
-    from ..random import keep_mask
-    from ..tensor import tensor
     checks.floating("dropout", "x", x)
     _check_probability(p)
     if not training or p == 0:
         return x
-    return dropout_with_mask(x, tensor(keep_mask(x.shape, p), dtype=x.dtype, device=x.device), p)
+    return dropout_with_mask(x, x.new_tensor(keep_mask(x.shape, p)), p)
 
 
 def dropout_with_mask(x, mask, p):
@@ -44,7 +43,7 @@ def dropout_with_mask(x, mask, p):
                          f" {mask.device}")
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     scaled = mask.to(dtype=x.dtype) * scale
-    return Dropout.apply(x, mask=scaled.data)
+    return DropoutFunction.apply(x, mask=scaled.data)
 
 
 def _check_probability(p):

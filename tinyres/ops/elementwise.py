@@ -19,7 +19,7 @@ def _broadcast_shape(op, a_shape, b_shape):
     return tuple(reversed(out))
 
 
-class _Binary(Function):
+class _BinaryFunction(Function):
     """a (op) b with broadcasting; backward sums each gradient back to its input's shape."""
 
     def forward(self, a, b):
@@ -29,13 +29,15 @@ class _Binary(Function):
 
     supports_double_backward = True
 
-    def reduce(self, grads):
+    def unbroadcast(self, grads):
+        """Each input's gradient summed back to that input's shape (over the axes along which
+        the input was broadcast), as arrays."""
         return tuple(
             None if g is None else self.k.sum_to_shape(g, s) for g, s in zip(grads, self.shapes)
         )
 
-    def tensor_reduce(self, grads):
-        """reduce, for the Tensor gradients of tensor_backward."""
+    def tensor_unbroadcast(self, grads):
+        """unbroadcast, for the Tensor gradients of tensor_backward."""
         return tuple(None if g is None else sum_to_shape(g, s) for g, s in zip(grads, self.shapes))
 
     def inputs(self):
@@ -44,31 +46,31 @@ class _Binary(Function):
         return self.input_tensor(0, a), self.input_tensor(1, b)
 
 
-class Add(_Binary):
+class AddFunction(_BinaryFunction):
     def compute(self, a, b):
         return self.k.add(a, b)
 
     def backward(self, g):
         # y = a + b: dy/da = dy/db = I, so both inputs get g unchanged (a residual add's two
         # paths each receive the whole gradient); a broadcast input sums g over its axes
-        return self.reduce((g, g))
+        return self.unbroadcast((g, g))
 
     def tensor_backward(self, g):
-        return self.tensor_reduce((g, g))
+        return self.tensor_unbroadcast((g, g))
 
 
-class Sub(_Binary):
+class SubFunction(_BinaryFunction):
     def compute(self, a, b):
         return self.k.sub(a, b)
 
     def backward(self, g):
-        return self.reduce((g, self.k.neg(g) if self.needs_input_grad[1] else None))
+        return self.unbroadcast((g, self.k.neg(g) if self.needs_input_grad[1] else None))
 
     def tensor_backward(self, g):
-        return self.tensor_reduce((g, -g if self.needs_input_grad[1] else None))
+        return self.tensor_unbroadcast((g, -g if self.needs_input_grad[1] else None))
 
 
-class Mul(_Binary):
+class MulFunction(_BinaryFunction):
     def compute(self, a, b):
         self.save_for_backward(a, b)
         return self.k.mul(a, b)
@@ -77,16 +79,16 @@ class Mul(_Binary):
         a, b = self.saved
         ga = self.k.mul(g, b) if self.needs_input_grad[0] else None
         gb = self.k.mul(g, a) if self.needs_input_grad[1] else None
-        return self.reduce((ga, gb))
+        return self.unbroadcast((ga, gb))
 
     def tensor_backward(self, g):
         a, b = self.inputs()
         ga = g * b if self.needs_input_grad[0] else None
         gb = g * a if self.needs_input_grad[1] else None
-        return self.tensor_reduce((ga, gb))
+        return self.tensor_unbroadcast((ga, gb))
 
 
-class Div(_Binary):
+class DivFunction(_BinaryFunction):
     def compute(self, a, b):
         self.save_for_backward(a, b)
         return self.k.div(a, b)
@@ -96,16 +98,16 @@ class Div(_Binary):
         k = self.k
         ga = k.div(g, b) if self.needs_input_grad[0] else None
         gb = k.neg(k.div(k.mul(g, a), k.mul(b, b))) if self.needs_input_grad[1] else None
-        return self.reduce((ga, gb))
+        return self.unbroadcast((ga, gb))
 
     def tensor_backward(self, g):
         a, b = self.inputs()
         ga = g / b if self.needs_input_grad[0] else None
         gb = -(g * a) / (b * b) if self.needs_input_grad[1] else None
-        return self.tensor_reduce((ga, gb))
+        return self.tensor_unbroadcast((ga, gb))
 
 
-class Neg(Function):
+class NegFunction(Function):
     supports_double_backward = True
 
     def forward(self, a):
@@ -118,7 +120,7 @@ class Neg(Function):
         return (-g,)
 
 
-class PowScalar(Function):
+class PowScalarFunction(Function):
     """a ** exponent for a Python-number exponent."""
 
     supports_double_backward = True
@@ -140,7 +142,7 @@ class PowScalar(Function):
         return (g * (self.input_tensor(0, a) ** (self.exponent - 1) * self.exponent),)
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     supports_double_backward = True
 
     def forward(self, x):
@@ -163,7 +165,7 @@ class ReLU(Function):
 def relu(x):
     """max(x, 0), elementwise; the gradient passes where the output is positive."""
     checks.floating("relu", "x", x)
-    return ReLU.apply(x)
+    return ReLUFunction.apply(x)
 
 
 def add(a, b):
@@ -173,4 +175,4 @@ def add(a, b):
     checks.floating("add", "b", b)
     checks.same_device_dtype("add", "a", a, b=b)
     checks.shape("add", "b", b, a.shape, "the shape of 'a'; a residual add does not broadcast")
-    return Add.apply(a, b)
+    return AddFunction.apply(a, b)

@@ -8,7 +8,7 @@ from ..function import Function
 from . import checks
 
 
-class Identity(Function):
+class IdentityFunction(Function):
     """y = x; backward hands the gradient through unchanged."""
 
     def forward(self, x):
@@ -18,7 +18,7 @@ class Identity(Function):
         return (g,)
 
 
-class Pick(Function):
+class PickFunction(Function):
     """y = inputs[index], recorded as depending on all the inputs.
 
     Several Picks over the same inputs make every input an ancestor of every output, so the
@@ -36,4 +36,4 @@ class Pick(Function):
 def identity(x):
     """x as a new node of the graph: same shape, same values, shared memory."""
     checks.tensor_arg("identity", "x", x)
-    return Identity.apply(x)
+    return IdentityFunction.apply(x)

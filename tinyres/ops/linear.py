@@ -13,7 +13,7 @@ def _swap_last(k, a):
     return k.transpose(a, axes)
 
 
-class MatMul(Function):
+class MatMulFunction(Function):
     """(..., M, K) @ (..., K, N) with broadcast batch axes."""
 
     supports_double_backward = True
@@ -44,7 +44,7 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class LinearFunction(Function):
     """(*, in), (out, in), (out,) -> (*, out)."""
 
     supports_double_backward = True
@@ -102,7 +102,7 @@ def matmul(a, b):
     if any(m != n and 1 not in (m, n) for m, n in zip(batch_a, batch_b)):
         raise ValueError(f"matmul: the batch axes of a {a.shape} and b {b.shape} do not"
                          f" broadcast: {a2.shape[:-2]} against {b2.shape[:-2]}")
-    out = MatMul.apply(a2, b2)
+    out = MatMulFunction.apply(a2, b2)
     shape = out.shape
     if a.ndim == 1:
         shape = shape[:-2] + shape[-1:]
@@ -124,4 +124,4 @@ def linear(x, weight, bias=None):
     checks.same_device_dtype("linear", "x", x, weight=weight, bias=bias)
     if bias is not None:
         checks.shape("linear", "bias", bias, (weight.shape[0],), "(out_features,)")
-    return Linear.apply(x, weight, bias)
+    return LinearFunction.apply(x, weight, bias)

@@ -3,7 +3,7 @@ from ..function import Function
 from . import checks
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     def forward(self, x, axis):
         self.axis = axis
         y = self.k.log_softmax_forward(x, axis)
@@ -17,7 +17,7 @@ class LogSoftmax(Function):
         return (self.k.log_softmax_backward(gy, y, self.axis),)
 
 
-class CrossEntropy(Function):
+class CrossEntropyFunction(Function):
     """(N, C) logits and (N,) integer labels -> () mean negative log-likelihood."""
 
     def forward(self, logits, target):
@@ -36,7 +36,7 @@ def log_softmax(x, dim):
     """x - logsumexp(x, dim): log-probabilities along dim."""
     checks.floating("log_softmax", "x", x)
     axis = checks.dim_index("log_softmax", "dim", dim, x.ndim)
-    return LogSoftmax.apply(x, axis=axis)
+    return LogSoftmaxFunction.apply(x, axis=axis)
 
 
 def cross_entropy(logits, target):
@@ -55,4 +55,4 @@ def cross_entropy(logits, target):
                          f" got {target.device}")
     # the kernel checks the labels' range where they are (a GPU checks them on the device and
     # reports at the next read: copying them to the host here would stall every training step)
-    return CrossEntropy.apply(logits, target=target.data)
+    return CrossEntropyFunction.apply(logits, target=target.data)

@@ -3,7 +3,7 @@ from ..function import Function
 from . import checks
 
 
-class MaxPool2d(Function):
+class MaxPool2dFunction(Function):
     def forward(self, x, kernel, stride, padding):
         self.x_shape = tuple(x.shape)
         self.window = (kernel, stride, padding)
@@ -24,7 +24,7 @@ class MaxPool2d(Function):
         return (self.k.maxpool2d_backward(gy, argmax, self.x_shape, *self.window),)
 
 
-class AvgPool2d(Function):
+class AvgPool2dFunction(Function):
     def forward(self, x, kernel, stride, padding, count_include_pad):
         self.x_shape = tuple(x.shape)
         self.args = (kernel, stride, padding, count_include_pad)
@@ -34,8 +34,8 @@ class AvgPool2d(Function):
         return self.k.avgpool2d_forward(x, *self.args)
 
     def backward(self, gy):
-        # y = the mean of an R x S window (R * S = k^2 for a square one): each input of the
-        # window gets gy / k^2, summed over the windows it falls in (count_include_pad=False
+        # y = the mean of an R x S window (R * S inputs): each input of the
+        # window gets gy / (R * S), summed over the windows it falls in (count_include_pad=False
         # divides by the unpadded inputs of the window instead)
         if gy.size == 0:
             return (self.k.zeros(self.x_shape, gy.dtype),)
@@ -49,8 +49,8 @@ def _window_args(op, x, kernel_size, stride, padding):
     kernel = checks.pair(op, "kernel_size", kernel_size, 1)
     stride = kernel if stride is None else checks.pair(op, "stride", stride, 1)
     padding = checks.pair(op, "padding", padding, 0)
-    for k, p in zip(kernel, padding):
-        if 2 * p > k:
+    for size, p in zip(kernel, padding):
+        if 2 * p > size:
             raise ValueError(
                 f"{op}: padding {padding} must be at most half of kernel_size {kernel}"
             )
@@ -61,14 +61,14 @@ def _window_args(op, x, kernel_size, stride, padding):
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """(N, C, H, W) -> (N, C, P, Q): the maximum of each window; padding counts as -inf."""
     kernel, stride, padding = _window_args("max_pool2d", x, kernel_size, stride, padding)
-    return MaxPool2d.apply(x, kernel=kernel, stride=stride, padding=padding)
+    return MaxPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
     """(N, C, H, W) -> (N, C, P, Q): the mean of each window; padding counts as 0 (and is in
     the divisor unless count_include_pad=False)."""
     kernel, stride, padding = _window_args("avg_pool2d", x, kernel_size, stride, padding)
-    return AvgPool2d.apply(x, kernel=kernel, stride=stride, padding=padding,
+    return AvgPool2dFunction.apply(x, kernel=kernel, stride=stride, padding=padding,
                            count_include_pad=bool(count_include_pad))
 
 
@@ -84,5 +84,5 @@ def adaptive_avg_pool2d(x, output_size):
             f"{op}: output_size {out} must divide the input size ({h}, {w})"
         )
     kernel = (h // out[0], w // out[1])
-    return AvgPool2d.apply(x, kernel=kernel, stride=kernel, padding=(0, 0),
+    return AvgPool2dFunction.apply(x, kernel=kernel, stride=kernel, padding=(0, 0),
                            count_include_pad=True)

@@ -14,7 +14,7 @@ def _axes(op, axis, ndim):
     return tuple(axes)
 
 
-class Sum(Function):
+class SumFunction(Function):
     supports_double_backward = True
 
     def forward(self, x, axes, keepdims):
@@ -34,7 +34,7 @@ class Sum(Function):
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - PyTorch's name
     checks.tensor_arg("sum", "x", x)
-    return Sum.apply(x, axes=_axes("sum", axis, x.ndim), keepdims=keepdims)
+    return SumFunction.apply(x, axes=_axes("sum", axis, x.ndim), keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
@@ -43,7 +43,7 @@ def mean(x, axis=None, keepdims=False):
     count = 1
     for a in axes:
         count *= x.shape[a]
-    return Sum.apply(x, axes=axes, keepdims=keepdims) * (1.0 / count)
+    return SumFunction.apply(x, axes=axes, keepdims=keepdims) * (1.0 / count)
 
 
 def sum_to_shape(x, shape):

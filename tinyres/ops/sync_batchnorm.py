@@ -43,7 +43,7 @@ def _all_reduced(k, group, first, second):
     return k.getitem(packed, slice(0, a)), k.getitem(packed, slice(a, None))
 
 
-class SyncBatchNorm(Function):
+class SyncBatchNormFunction(Function):
     """(N, C, ...) -> same shape, training mode: normalised with the mean and biased variance of
     the samples of all ranks; running statistics (when given) updated in place with them."""
 
@@ -107,5 +107,5 @@ def sync_batch_norm(x, running_mean, running_var, weight, bias, momentum, eps, g
                         f" tinyres.distributed.ProcessGroup), got {type(group).__name__}")
     rm = None if running_mean is None else running_mean.data
     rv = None if running_var is None else running_var.data
-    return SyncBatchNorm.apply(x, weight, bias, running_mean=rm, running_var=rv,
+    return SyncBatchNormFunction.apply(x, weight, bias, running_mean=rm, running_var=rv,
                                momentum=float(momentum), eps=float(eps), group=group)

@@ -55,7 +55,7 @@ class LRScheduler:
 
     def state_dict(self):
         """Everything but the optimizer (which has its own state_dict)."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+        return {key: v for key, v in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
         """Restore what state_dict() saved: exactly its keys, each value of the same kind as

@@ -36,7 +36,8 @@ class Optimizer:
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
-            hyper = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
+            hyper = ", ".join(f"{setting}={v}" for setting, v in group.items()
+                              if setting != "params")
             lines.append(f"  group {i}: {len(group['params'])} params, {hyper}")
         return "\n".join(lines + [")"])
 
@@ -55,7 +56,8 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError(f"{name}: a parameter appears in more than one param group")
-        full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        full = {**self.defaults,
+                **{setting: v for setting, v in group.items() if setting != "params"}}
         self._check_group(full)
         self.param_groups.append({"params": params, **full})
 
@@ -112,8 +114,9 @@ class Optimizer:
             indices = list(range(index, index + len(group["params"])))
             for i, p in zip(indices, group["params"]):
                 if self.state.get(id(p)):
-                    state[i] = {k: _to_host(v, p) for k, v in self._state_of(p).items()}
-            hyper = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+                    state[i] = {buffer: _to_host(v, p) for buffer, v in self._state_of(p).items()}
+            hyper = {setting: copy.deepcopy(v) for setting, v in group.items()
+                     if setting != "params"}
             groups.append({**hyper, "params": indices})
             index += len(indices)
         return {"state": state, "param_groups": groups}
@@ -133,15 +136,15 @@ class Optimizer:
                                  f" index listed in the saved param_groups")
             p = by_index[key]
             self._check_entry(entry, key)
-            new_state[id(p)] = {k: _to_device(v, p, f"state[{key}][{k!r}]", name)
-                                for k, v in entry.items()}
+            new_state[id(p)] = {buffer: _to_device(v, p, f"state[{key}][{buffer!r}]", name)
+                                for buffer, v in entry.items()}
         merged = []
         for group, saved in zip(self.param_groups, saved_groups):
-            merged.append({**group, **{k: copy.deepcopy(v) for k, v in saved.items()
-                                       if k != "params"}})
+            merged.append({**group, **{setting: copy.deepcopy(v) for setting, v in saved.items()
+                                       if setting != "params"}})
             self._check_group(merged[-1])  # may normalise values (betas list -> tuple)
         for group, values in zip(self.param_groups, merged):  # all checked: now change
-            group.update({k: v for k, v in values.items() if k != "params"})
+            group.update({setting: v for setting, v in values.items() if setting != "params"})
         self.state = new_state
         self._placement.update({id(p): (p.device, p.dtype) for p in by_index.values()})
 
@@ -153,11 +156,12 @@ class Optimizer:
             raise ValueError(f"{name}.load_state_dict: state[{key}] must hold"
                              f" {list(self.STATE_KEYS)}, got {keys} (saved by another"
                              " optimizer?)")
-        for k, v in entry.items():
-            ok = (type(v) is int and v >= 0) if k in self.COUNTERS else isinstance(v, np.ndarray)
+        for buffer, v in entry.items():
+            ok = ((type(v) is int and v >= 0) if buffer in self.COUNTERS
+                  else isinstance(v, np.ndarray))
             if not ok:
-                kind = "an int >= 0" if k in self.COUNTERS else "an array"
-                raise ValueError(f"{name}.load_state_dict: state[{key}][{k!r}] must be {kind},"
+                kind = "an int >= 0" if buffer in self.COUNTERS else "an array"
+                raise ValueError(f"{name}.load_state_dict: state[{key}][{buffer!r}] must be {kind},"
                                  f" got {type(v).__name__}")
 
 
@@ -183,7 +187,7 @@ def _as_params(params, name):
             raise TypeError(f"{name}: params must be tinyres Tensors, got {type(p).__name__}")
         if not p.is_leaf:
             raise ValueError(f"{name}: can only optimize leaf tensors, got one made by an op"
-                             f" ({type(p.grad_fn).__name__})")
+                             f" ({p.grad_fn.name})")
     if len({id(p) for p in params}) != len(params):
         raise ValueError(f"{name}: a param group lists the same parameter twice")
     return params
@@ -211,7 +215,7 @@ def _to_host(value, p):
     """A state entry as something picklable and device-free (a fresh numpy array or a number)."""
     if isinstance(value, (int, float)):
         return value
-    return np.array(p._backend.to_host(value), copy=True)
+    return np.array(p.backend.to_host(value), copy=True)
 
 
 def _to_device(value, p, what, name):
@@ -223,8 +227,8 @@ def _to_device(value, p, what, name):
     if value.shape != p.shape:
         raise ValueError(f"{name}.load_state_dict: {what} has shape {value.shape}, expected the"
                          f" parameter's shape {p.shape}")
-    array = p._backend.asarray(value, p.dtype)
-    return p._backend.copy(array) if array is value else array  # never alias the caller's dict
+    array = p.backend.asarray(value, p.dtype)
+    return p.backend.copy(array) if array is value else array  # never alias the caller's dict
 
 
 def _check_layout(state_dict, groups, name):

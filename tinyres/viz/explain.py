@@ -11,11 +11,11 @@ import numpy as np
 from .. import functional as F
 from ..backend import current_kernels
 from ..autograd import tensor_id, topological_order
+from ..creation import tensor
 from ..hooks import HookHandle
 from ..models.resnet import BasicBlock
 from ..nn import init
 from ..random import manual_seed
-from ..tensor import tensor
 from .identity_paths import identity_mapping_section
 from .kernel_trace import describe, record_backward
 
@@ -115,7 +115,7 @@ def _backward_walk(block, run):
              RULE, f"{'step':>4s}  {'node':24s} {'made by':12s} {'grad shape':>16s}"
                    f" {'|grad|':>10s}"]
     for step, (t, grad) in enumerate(visits, 1):
-        made_by = "parameter" if t.grad_fn is None and t is not run["x"]._node else (
+        made_by = "parameter" if t.grad_fn is None and t.tensor() is not run["x"] else (
             "input" if t.grad_fn is None else t.grad_fn.name)
         lines.append(f"{step:4d}  {names.get(tensor_id(t), '?'):24s} {made_by:12s}"
                      f" {str(grad.shape):>16s} {_norm(grad):10.4f}{_note(t, run)}")
@@ -138,18 +138,18 @@ def _visit(visits, t):
 
 
 def _note(t, run):
-    if t is run["z"]._node:
+    if t.tensor() is run["z"]:
         return "   <- the Add: passes dL/dz unchanged to f AND to x"
-    if t is run["f"]._node:
+    if t.tensor() is run["f"]:
         return "   <- the same gradient as z"
-    if t is run["x"]._node:
+    if t.tensor() is run["x"]:
         return "   <- sum of the shortcut's and the branch's shares"
     return ""
 
 
 def _check_split(block, run):
     """dL/dx == dL/dz (identity part) + branch VJP of dL/df, recomputed separately."""
-    dz, df, dx = (run[k].grad.numpy() for k in ("z", "f", "x"))
+    dz, df, dx = (run[name].grad.numpy() for name in ("z", "f", "x"))
     x_alone = tensor(run["x"].numpy(), requires_grad=True)  # a fresh graph: the branch alone
     block.branch(x_alone).backward(df)
     via_branch = x_alone.grad.numpy()

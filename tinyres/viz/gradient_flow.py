@@ -113,7 +113,7 @@ def _order_recorder(call_order, name):
 def _save_state(model):
     """What a probing pass changes: each parameter's .grad and each buffer's array."""
     grads = [(p, p.grad) for p in model.parameters()]
-    buffers = [(b, b.data, b._backend.copy(b.data)) for b in model.buffers()]
+    buffers = [(b, b.backend.copy(b.data)) for b in model.buffers()]
     return grads, buffers
 
 
@@ -121,8 +121,8 @@ def _restore_state(model, saved):
     grads, buffers = saved
     for p, grad in grads:
         p.grad = grad
-    for b, _, copy in buffers:
-        b.data = copy
+    for b, copy in buffers:
+        b.set_data_(copy)
 
 
 def _norm(tensor):

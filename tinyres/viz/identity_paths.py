@@ -12,10 +12,10 @@ same identity does not hold: the contrast shows what the clean path buys.
 """
 import numpy as np
 
+from ..creation import tensor
 from ..models.preact import PreActBlock
 from ..models.resnet import BasicBlock
 from ..random import manual_seed
-from ..tensor import tensor
 
 
 def make_chain(kind, blocks, channels, seed):

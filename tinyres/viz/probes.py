@@ -1,23 +1,21 @@
 """Probes: watch the gradient at chosen points inside residual blocks during one backward pass.
 
-A residual block computes y = relu(branch(x) + shortcut(x)). To split dL/dx into the part that
-arrives through the shortcut and the part that arrives through the branch, the two uses of x
-must be two different tensors of the graph. While probing, every block's input goes through an
-identity node (a forward pre-hook), and the block's own branch() and shortcut() methods are
-shadowed on the instance by wrappers that route their input through identity nodes of their
-own; retain_grad() keeps the gradient of each. Leaving the context restores the block.
+A residual block computes y = post_activation(branch(x) + shortcut(x)) (models/residual.py:
+the ReLU after the addition, or nothing in a pre-activation block). To split dL/dx into the
+part that arrives through the shortcut and the part that arrives through the branch, the two
+uses of x must be two different tensors of the graph. While probing, every block's input goes
+through an identity node (a forward pre-hook), and the block's own branch() and shortcut()
+methods are shadowed on the instance by wrappers that route their input through identity nodes
+of their own; retain_grad() keeps the gradient of each. Leaving the context restores the block.
 
     x ──Identity──> x_in ──Identity──> x_branch ──> branch ──> f ──┐
-                         └─Identity──> x_short ──> shortcut ──────(+)──> relu ──> y
+                         └─Identity──> x_short ──> shortcut ──────(+)──> post_activation ──> y
     dL/dx_in = dL/dx_short + dL/dx_branch        (autograd sums the two paths at x_in)
 """
 import contextlib
 from dataclasses import dataclass, field
 
-from ..models.preact import PreActBlock
-from ..models.resnet import BasicBlock
-
-BLOCKS = (BasicBlock, PreActBlock)  # their Bottlenecks are subclasses
+from ..models.residual import ResidualBlock
 from ..ops.identity import identity
 
 
@@ -29,7 +27,7 @@ class BlockProbe:
     block (residual=False), which has no shortcut."""
 
     name: str
-    block: BasicBlock
+    block: ResidualBlock
     tensors: dict = field(default_factory=dict)
 
     def grad(self, key):
@@ -41,7 +39,7 @@ class BlockProbe:
 def residual_blocks(model):
     """(name, block) for every residual block of model (post- or pre-activation, basic or
     bottleneck), in definition order."""
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, BLOCKS)]
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, ResidualBlock)]
 
 
 def _retained(tensor):

@@ -1,0 +1,1 @@
+"""The engine's core: Tensor, autograd, backends and kernel sets, device moves, imports."""

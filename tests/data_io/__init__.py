@@ -1,0 +1,1 @@
+"""Files and datasets: checkpoints, .pth files, the pickle machine, hostile files, loaders."""

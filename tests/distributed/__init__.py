@@ -1,0 +1,1 @@
+"""tinyres.distributed: process groups, buckets, SyncBatchNorm, NCCL, real MPI jobs."""

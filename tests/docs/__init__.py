@@ -1,0 +1,1 @@
+"""The documentation runs: README and docs/*.md examples, the data behind each picture."""

@@ -1,0 +1,1 @@
+"""The research experiments (benchmarks/experiments/): degradation and lesion study."""

@@ -1,0 +1,1 @@
+"""GPU readiness: .cu files compile, deterministic kernels, no host syncs, gpu_check.sh."""

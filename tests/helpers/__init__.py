@@ -1,0 +1,1 @@
+"""What the tests share: the op harness, test-file writers, the CUDA shim, child scripts."""

@@ -1,0 +1,1 @@
+"""The CUDA shim: the cuda backend's .cu kernels built by g++, on NumPy arrays."""

@@ -1,0 +1,1 @@
+"""tinyres.nn, tinyres.optim and the models: bookkeeping, counts, torchvision parity."""

@@ -1,0 +1,1 @@
+"""The user's tools: the `tinyres` command, gradcheck, tinyres.testing, the bench harness."""

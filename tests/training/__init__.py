@@ -1,0 +1,1 @@
+"""The training loop: learning, checkpoints, resuming, wrong checkpoints, kill -9."""

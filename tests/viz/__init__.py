@@ -1,0 +1,1 @@
+"""tinyres.viz: gradient flow, the graph picture, `tinyres explain` and `tinyres gradflow`."""

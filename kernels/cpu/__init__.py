@@ -1,12 +1,13 @@
-"""The cpu backend: NumPy reference kernels (REFERENCE) and the table tinyres uses (TABLE),
-which is the reference with Numba / OpenBLAS kernels in place of the hot ones. Tests check that
-the two agree.
+"""The cpu backend's two kernel tables: REFERENCE, one short NumPy function per kernel (the
+modules beside this file, one per op: conv.py, batchnorm.py, pool.py, elementwise.py, loss.py,
+optim.py, and arrays.py for the plain array work), and TABLE, what tinyres uses by default: the
+reference with the fast kernels of fast/ (Numba, OpenBLAS, Winograd, direct convolutions) in
+place of the hot ones. Tests check that the two agree.
 
-The fast kernels store image batches channel-major (see layout.py): same (N, C, H, W) shapes and
-values as the reference, other strides.
+The fast kernels store image batches channel-major (see fast/layout.py): same (N, C, H, W)
+shapes and values as the reference, other strides.
 """
-from . import (activation, arrays, batchnorm, batchnorm_numba, conv, conv_dispatch, conv_numba,
-               elementwise_numba, linalg, loss, optim, optim_numba, pool, pool_numba)
+from . import arrays, batchnorm, conv, elementwise, fast, loss, optim, pool
 
 REFERENCE = {
     "asarray": arrays.asarray,
@@ -43,8 +44,8 @@ REFERENCE = {
     "batchnorm_forward_eval": batchnorm.batchnorm_forward_eval,
     "batchnorm_backward": batchnorm.batchnorm_backward,
     "batchnorm_update_running_": batchnorm.batchnorm_update_running_,
-    "relu_forward": activation.relu_forward,
-    "relu_backward": activation.relu_backward,
+    "relu_forward": elementwise.relu_forward,
+    "relu_backward": elementwise.relu_backward,
     "maxpool2d_forward": pool.maxpool2d_forward,
     "maxpool2d_backward": pool.maxpool2d_backward,
     "avgpool2d_forward": pool.avgpool2d_forward,
@@ -57,24 +58,4 @@ REFERENCE = {
     "adam_step_": optim.adam_step_,
 }
 
-NUMBA_OVERRIDES = {
-    "add": elementwise_numba.add,
-    "matmul": linalg.matmul,
-    "im2col": conv_numba.im2col,
-    "col2im": conv_numba.col2im,
-    "conv2d_forward": conv_dispatch.conv2d_forward,
-    "conv2d_backward_data": conv_dispatch.conv2d_backward_data,
-    "conv2d_backward_weight": conv_dispatch.conv2d_backward_weight,
-    "batchnorm_forward_train": batchnorm_numba.batchnorm_forward_train,
-    "batchnorm_forward_eval": batchnorm_numba.batchnorm_forward_eval,
-    "batchnorm_backward": batchnorm_numba.batchnorm_backward,
-    "relu_forward": elementwise_numba.relu_forward,
-    "relu_backward": elementwise_numba.relu_backward,
-    "maxpool2d_forward": pool_numba.maxpool2d_forward,
-    "maxpool2d_backward": pool_numba.maxpool2d_backward,
-    "avgpool2d_forward": pool_numba.avgpool2d_forward,
-    "avgpool2d_backward": pool_numba.avgpool2d_backward,
-    "sgd_step_": optim_numba.sgd_step_,
-}
-
-TABLE = {**REFERENCE, **NUMBA_OVERRIDES}
+TABLE = {**REFERENCE, **fast.FAST}

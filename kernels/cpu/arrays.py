@@ -1,7 +1,7 @@
 """NumPy kernels for plain array work: creation, arithmetic, reductions, shapes and indexing."""
 import numpy as np
 
-from ..broadcast import broadcast_axes
+from ..shapes import broadcast_axes
 
 
 def asarray(data, dtype=None):

@@ -5,7 +5,7 @@ Importing this package does not import CuPy, so TABLE can be listed anywhere (a 
 names against tinyres.backend.KERNELS on machines without a GPU). ``load_table()`` is what
 tinyres.backend calls: it raises DeviceUnavailableError saying what is missing, or returns TABLE.
 """
-from . import activation, arrays, batchnorm, conv, loss, optim, pool, runtime
+from . import arrays, batchnorm, conv, elementwise, loss, optim, pool, runtime
 
 TABLE = {
     "asarray": arrays.asarray,
@@ -42,8 +42,8 @@ TABLE = {
     "batchnorm_forward_eval": batchnorm.batchnorm_forward_eval,
     "batchnorm_backward": batchnorm.batchnorm_backward,
     "batchnorm_update_running_": batchnorm.batchnorm_update_running_,
-    "relu_forward": activation.relu_forward,
-    "relu_backward": activation.relu_backward,
+    "relu_forward": elementwise.relu_forward,
+    "relu_backward": elementwise.relu_backward,
     "maxpool2d_forward": pool.maxpool2d_forward,
     "maxpool2d_backward": pool.maxpool2d_backward,
     "avgpool2d_forward": pool.avgpool2d_forward,
@@ -57,7 +57,7 @@ TABLE = {
 }
 
 # every .cu file and the kernel templates its .py instantiates (for the compile tests)
-SOURCES = (activation.SOURCE, batchnorm.SOURCE, conv.SOURCE, loss.SOURCE, optim.SOURCE,
+SOURCES = (batchnorm.SOURCE, conv.SOURCE, elementwise.SOURCE, loss.SOURCE, optim.SOURCE,
            pool.SOURCE)
 
 

@@ -2,7 +2,7 @@
 CuPy's own array functions do these; same signatures and results as kernels/cpu/arrays.py."""
 import numpy as np
 
-from ..broadcast import broadcast_axes
+from ..shapes import broadcast_axes
 from . import runtime
 from .runtime import xp
 

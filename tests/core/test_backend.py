@@ -14,8 +14,8 @@ from tinyres.kernels import cpu, cuda
 def test_cpu_tables_implement_exactly_the_kernel_list():
     assert set(cpu.REFERENCE) == set(backends.KERNELS)
     assert set(cpu.TABLE) == set(backends.KERNELS)
-    assert set(cpu.NUMBA_OVERRIDES) <= set(backends.KERNELS)
-    assert {"col2im", "maxpool2d_forward", "maxpool2d_backward"} <= set(cpu.NUMBA_OVERRIDES)
+    assert set(cpu.fast.FAST) <= set(backends.KERNELS)
+    assert {"col2im", "maxpool2d_forward", "maxpool2d_backward"} <= set(cpu.fast.FAST)
 
 
 def test_cuda_table_implements_exactly_the_kernel_list_without_a_gpu():
@@ -37,7 +37,7 @@ def test_tinyres_and_the_cuda_kernels_import_without_cupy():
         import tinyres
         from tinyres.backend import KERNELS
         from tinyres.kernels import cuda
-        from tinyres.kernels.cuda import activation, batchnorm, conv, loss, optim, pool
+        from tinyres.kernels.cuda import batchnorm, conv, elementwise, loss, optim, pool
         assert set(cuda.TABLE) == set(KERNELS)
         try:
             tinyres.zeros(2, device="cuda")

@@ -17,7 +17,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests import kernel_cases
+from tests.helpers import kernel_cases
 from tests.helpers.cuda_shim.device import build_dir
 from tests.helpers.cuda_shim.platform import build_all, shim_platform
 from tinyres.backend import KERNELS

@@ -5,9 +5,9 @@ ways tensors get to the device. Skipped where there is no GPU."""
 import numpy as np
 import pytest
 
-from tests import kernel_cases
+from tests.helpers import kernel_cases
 import tinyres
-from tests.kernel_cases import Case, normal
+from tests.helpers.kernel_cases import Case, normal
 
 pytestmark = [
     pytest.mark.gpu,

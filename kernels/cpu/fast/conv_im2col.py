@@ -6,8 +6,8 @@ Same signatures and results as the NumPy reference in conv.py.
 """
 import numpy as np
 
+from ..conv import output_size
 from . import threads
-from .conv import output_size
 from .numba_setup import njit
 
 

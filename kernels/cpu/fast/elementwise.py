@@ -7,7 +7,8 @@ non-dense operands, where NumPy is as fast and handles every case.
 """
 import numpy as np
 
-from . import activation, layout, threads
+from .. import elementwise as reference
+from . import layout, threads
 from .numba_setup import njit
 
 PARALLEL_MIN = 1 << 16  # below this many elements per thread, waking a thread costs more
@@ -55,7 +56,7 @@ def relu_forward(x):
     """(...) -> max(x, 0), in x's layout; NaN stays NaN."""
     order = layout.memory_order(x) if x.size >= PARALLEL_MIN else None
     if order is None:
-        return activation.relu_forward(x)
+        return reference.relu_forward(x)
     out = np.empty_like(x)
     _split(_relu, layout.flat(x, order), layout.flat(out, order))
     return out
@@ -65,7 +66,7 @@ def relu_backward(gy, y):
     """(...) -> gy where y > 0, else 0; in y's layout."""
     pair = _dense_pair(y, gy)
     if pair is None:
-        return activation.relu_backward(gy, y)
+        return reference.relu_backward(gy, y)
     order, y, gy = pair
     out = np.empty_like(y)
     _split(_relu_backward, layout.flat(gy, order), layout.flat(y, order), layout.flat(out, order))

@@ -13,7 +13,7 @@ Together with scalar im2col loops for such short rows (conv_numba.py), ResNet-18
 import numpy as np
 
 from . import threads
-from .conv_numba import col2im_cm, im2col_cm, subsample_cm, upsample_cm
+from .conv_im2col import col2im_cm, im2col_cm, subsample_cm, upsample_cm
 from .scratch import scratch
 
 NARROW_COLUMNS = 1024  # below this many output columns in all, split the rows instead

@@ -8,7 +8,7 @@ images g (a range of columns):
     backward weight  gw       (K, C*R*S)   = sum over g of gy[:, g] @ cols_g.T
 
 A 1x1 convolution needs no im2col: stride 1 reads x itself, a larger stride subsamples it.
-Convolutions with few output columns split the GEMM by rows instead (conv_narrow.py). Which
+Convolutions with few output columns split the GEMM by rows instead (conv_rows.py). Which
 convolutions come here rather than to the direct or Winograd kernels: conv_dispatch.py.
 Groups are as large as fits in cache (GROUP_BYTES of columns) and are spread over the threads
 (threads.py), so each group's columns go from im2col to the GEMM without leaving the core's
@@ -17,9 +17,9 @@ GEMM over the whole batch. Columns live in per-thread scratch memory; returned a
 """
 import numpy as np
 
-from . import conv_narrow, layout, threads
-from .conv import output_size
-from .conv_numba import col2im_cm, im2col_cm, subsample_cm, upsample_cm
+from ..conv import output_size
+from . import conv_rows, layout, threads
+from .conv_im2col import col2im_cm, im2col_cm, subsample_cm, upsample_cm
 from .scratch import scratch
 
 GROUP_BYTES = 2 << 20  # columns per group: about what one core's L2 (+ its L3 share) holds
@@ -77,8 +77,8 @@ def conv2d_forward(x, w, stride, padding):
     w2 = w.reshape(plan.k, -1)
     y = np.empty((plan.k, plan.n, plan.p, plan.q), dtype=x.dtype)
     y2 = y.reshape(plan.k, -1)
-    if conv_narrow.applies(plan):
-        conv_narrow.by_rows(w2, conv_narrow.columns(plan, xc), y2)
+    if conv_rows.applies(plan):
+        conv_rows.by_rows(w2, conv_rows.columns(plan, xc), y2)
         return layout.from_channel_major(y)
 
     def work(group):
@@ -93,8 +93,8 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
     wt = w.reshape(plan.k, -1).T  # (C*R*S, K), a transposed view BLAS reads as is
     g = _matrix(gy)
     gx = np.empty((plan.c, plan.n, plan.h, plan.w), dtype=gy.dtype)
-    if conv_narrow.applies(plan):
-        conv_narrow.backward_data(plan, wt, g, gx)
+    if conv_rows.applies(plan):
+        conv_rows.backward_data(plan, wt, g, gx)
         return layout.from_channel_major(gx)
 
     def work(group):
@@ -117,9 +117,9 @@ def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
     plan = _Plan(x.shape, w_shape, stride, padding, x.dtype.itemsize)
     xc, g = layout.channel_major(x), _matrix(gy)
-    if conv_narrow.applies(plan):
+    if conv_rows.applies(plan):
         gw = np.empty(w_shape, dtype=gy.dtype)
-        conv_narrow.by_rows(g, conv_narrow.columns(plan, xc).T, gw.reshape(plan.k, -1))
+        conv_rows.by_rows(g, conv_rows.columns(plan, xc).T, gw.reshape(plan.k, -1))
         return gw
 
     def work(group):

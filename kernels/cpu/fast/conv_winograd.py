@@ -18,7 +18,7 @@ import numpy as np
 
 from . import layout, threads
 from .scratch import scratch
-from .winograd_numba import (filter_gradient, filter_transform, gradient_transform,
+from .conv_winograd_transforms import (filter_gradient, filter_transform, gradient_transform,
                              input_transform, output_transform)
 
 ENABLED = os.environ.get("TINYRES_WINOGRAD", "1") != "0"

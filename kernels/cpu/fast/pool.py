@@ -7,8 +7,8 @@ number.
 """
 import numpy as np
 
+from ..conv import output_size
 from . import layout, threads
-from .conv import output_size
 from .numba_setup import njit
 
 PARALLEL_MIN = 1 << 15  # output values per thread below which one thread does it all

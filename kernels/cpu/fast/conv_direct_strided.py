@@ -10,8 +10,8 @@ falls in the padding. Any stride works the same way (stride_h * stride_w phases)
 """
 import numpy as np
 
+from ..conv import output_size
 from . import conv_direct, layout, simd, threads
-from .conv import output_size
 from .numba_setup import njit
 
 

@@ -20,7 +20,7 @@ the others, or on a machine where they are slower).
 """
 import os
 
-from . import conv_direct, conv_direct_strided, conv_direct_weight, conv_gemm, winograd
+from . import conv_direct, conv_direct_strided, conv_direct_weight, conv_gemm, conv_winograd
 
 DIRECT = os.environ.get("TINYRES_DIRECT_CONV", "1") != "0"
 DIRECT_MAX_CHANNELS = 64
@@ -42,8 +42,8 @@ def conv2d_forward(x, w, stride, padding):
         return conv_direct.conv2d_forward(x, w)
     if _direct_strided(x.shape, w.shape, stride, padding, x.dtype):
         return conv_direct_strided.conv2d_forward(x, w, stride, padding)
-    if winograd.applies(x.shape, w.shape, stride, padding):
-        return winograd.conv2d_forward(x, w)
+    if conv_winograd.applies(x.shape, w.shape, stride, padding):
+        return conv_winograd.conv2d_forward(x, w)
     return conv_gemm.conv2d_forward(x, w, stride, padding)
 
 
@@ -51,8 +51,8 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
     """(N, K, P, Q), (K, C, R, S) -> gx (N, C, H, W), stored channel-major."""
     if _direct(x_shape, w.shape, stride, padding, gy.dtype):
         return conv_direct.conv2d_backward_data(gy, w)
-    if winograd.applies(x_shape, w.shape, stride, padding):
-        return winograd.conv2d_backward_data(gy, w)
+    if conv_winograd.applies(x_shape, w.shape, stride, padding):
+        return conv_winograd.conv2d_backward_data(gy, w)
     return conv_gemm.conv2d_backward_data(gy, w, x_shape, stride, padding)
 
 
@@ -60,6 +60,6 @@ def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
     if _direct(x.shape, w_shape, stride, padding, x.dtype):
         return conv_direct_weight.conv2d_backward_weight(gy, x)
-    if winograd.applies(x.shape, w_shape, stride, padding):
-        return winograd.conv2d_backward_weight(gy, x)
+    if conv_winograd.applies(x.shape, w_shape, stride, padding):
+        return conv_winograd.conv2d_backward_weight(gy, x)
     return conv_gemm.conv2d_backward_weight(gy, x, w_shape, stride, padding)

@@ -1,4 +1,4 @@
-"""Every fast kernel of the cpu backend (NUMBA_OVERRIDES) equals the NumPy reference kernel, in
+"""Every fast kernel of the cpu backend (fast.FAST) equals the NumPy reference kernel, in
 float32 and float64, on odd shapes, strides and paddings, whatever the memory layout of the
 inputs (C-order or the channel-major layout the fast kernels produce)."""
 import numba
@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from tinyres.kernels import cpu
-from tinyres.kernels.cpu import (conv_direct, conv_direct_strided, conv_dispatch, layout, scratch,
-                                 threads, winograd)
+from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_strided, conv_winograd, layout,
+                                      scratch, threads)
+from tinyres.kernels.cpu.fast import conv as fast_conv
 from tinyres.kernels.cpu.conv import output_size
 
 CASES = [
@@ -41,7 +42,7 @@ LAYOUTS = ["c", "channel-major"]
 
 
 def _overridden(name):
-    return cpu.NUMBA_OVERRIDES[name], cpu.REFERENCE[name]
+    return cpu.fast.FAST[name], cpu.REFERENCE[name]
 
 
 def _in_layout(a, which):
@@ -99,7 +100,7 @@ def test_conv_kernels_match_the_reference(shape, kernel, stride, padding, dtype,
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("which", LAYOUTS)
 def test_direct_3x3_kernels_match_the_reference(monkeypatch, shape, dtype, which):
-    monkeypatch.setattr(conv_dispatch, "DIRECT_MAX_CHANNELS", 1 << 30)  # wide ones too
+    monkeypatch.setattr(fast_conv, "DIRECT_MAX_CHANNELS", 1 << 30)  # wide ones too
     n, c, k, h, w = shape
     rng = np.random.default_rng(10)
     x = rng.standard_normal((n, c, h, w)).astype(dtype)
@@ -151,12 +152,12 @@ def test_direct_3x3_ignores_what_lies_past_the_batch():
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_winograd_and_im2col_paths_agree(monkeypatch, enabled):
-    monkeypatch.setattr(winograd, "ENABLED", enabled)
-    monkeypatch.setattr(conv_dispatch, "DIRECT", False)
+    monkeypatch.setattr(conv_winograd, "ENABLED", enabled)
+    monkeypatch.setattr(fast_conv, "DIRECT", False)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((5, 8, 12, 9)).astype(np.float32)
     w = rng.standard_normal((4, 8, 3, 3)).astype(np.float32)
-    assert winograd.applies(x.shape, w.shape, (1, 1), (1, 1)) == enabled
+    assert conv_winograd.applies(x.shape, w.shape, (1, 1), (1, 1)) == enabled
     gy = rng.standard_normal((5, 4, 12, 9)).astype(np.float32)
     for name, args in (("conv2d_forward", (x, w)), ("conv2d_backward_data", (gy, w, x.shape)),
                        ("conv2d_backward_weight", (gy, x, w.shape))):

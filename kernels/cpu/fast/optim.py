@@ -7,7 +7,8 @@ first), so the results agree to the last bit or nearly.
 """
 import numpy as np
 
-from . import optim, threads
+from .. import optim as reference
+from . import threads
 from .numba_setup import njit
 
 PARALLEL_MIN = 1 << 17  # smaller tensors (most of ResNet's) are not worth waking a thread
@@ -31,7 +32,7 @@ def sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
     """param -= lr * d as the reference (optim.py), in place, in one pass."""
     if not (param.flags.c_contiguous and (buf is None or buf.flags.c_contiguous)
             and param.dtype.kind == "f"):
-        return optim.sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay,
+        return reference.sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay,
                                nesterov, first)
     cast = param.dtype.type
     flat = param.reshape(-1)

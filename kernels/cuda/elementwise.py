@@ -1,7 +1,7 @@
-"""CUDA ReLU (activation.cu); same results as kernels/cpu/activation.py."""
+"""CUDA ReLU (elementwise.cu); same results as kernels/cpu/elementwise.py."""
 from .runtime import Source, contiguous, flat_grid, i64, xp
 
-SOURCE = Source("activation.cu", ("relu_forward", "relu_backward"))
+SOURCE = Source("elementwise.cu", ("relu_forward", "relu_backward"))
 
 
 def relu_forward(x):

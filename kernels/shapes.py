@@ -1,4 +1,11 @@
-"""Shape rules shared by every backend (pure Python on shapes, no array library)."""
+"""Shape rules shared by every backend and the ops' checks (pure Python on shapes, no array
+library)."""
+
+
+def output_size(size, kernel, stride, padding):
+    """PyTorch's output length of a window op (convolution, pooling) along one axis:
+    floor((size + 2 * padding - kernel) / stride) + 1."""
+    return (size + 2 * padding - kernel) // stride + 1
 
 
 def broadcast_axes(shape_from, shape_to):

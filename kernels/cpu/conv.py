@@ -5,10 +5,7 @@ y[n] = w.reshape(K, C*R*S) @ cols[n] is already (K, P*Q), i.e. NCHW without a tr
 """
 import numpy as np
 
-
-def output_size(size, kernel, stride, padding):
-    """PyTorch's output length: floor((size + 2 * padding - kernel) / stride) + 1."""
-    return (size + 2 * padding - kernel) // stride + 1
+from ..shapes import output_size
 
 
 def windows(x, kernel, stride, padding, fill=0.0):

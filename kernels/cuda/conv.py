@@ -1,13 +1,9 @@
 """CUDA convolution by im2col: conv.cu moves the windows into columns, cuBLAS (through CuPy's
 matmul/tensordot) does the products. Same layouts and results as kernels/cpu/conv.py."""
+from ..shapes import output_size
 from .runtime import Source, contiguous, i32, plane_grid, xp
 
 SOURCE = Source("conv.cu", ("im2col", "col2im"))
-
-
-def output_size(size, kernel, stride, padding):
-    """PyTorch's output length: floor((size + 2 * padding - kernel) / stride) + 1."""
-    return (size + 2 * padding - kernel) // stride + 1
 
 
 def _geometry(x_shape, kernel, stride, padding):

@@ -1,7 +1,7 @@
 """CUDA max and average pooling (pool.cu); same signatures and results as kernels/cpu/pool.py."""
 import numpy as np
 
-from .conv import output_size
+from ..shapes import output_size
 from .runtime import Source, contiguous, i32, plane_grid, xp
 
 SOURCE = Source("pool.cu", ("maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward",

@@ -9,7 +9,7 @@ from tinyres.kernels import cpu
 from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_strided, conv_winograd, layout,
                                       scratch, threads)
 from tinyres.kernels.cpu.fast import conv as fast_conv
-from tinyres.kernels.cpu.conv import output_size
+from tinyres.kernels.shapes import output_size
 
 CASES = [
     # (N, C, H, W), kernel, stride, padding

@@ -1,5 +1,7 @@
 """Input checks shared by the ops: each error names the op, the argument, what was expected and
 what was received."""
+from tinyres.kernels.shapes import output_size
+
 from .. import dtypes
 from ..function import is_tensor
 
@@ -89,7 +91,7 @@ def dim_index(op, name, dim, ndim):
 def window_output(x_shape, kernel, stride, padding):
     """(N, C, P, Q) of a window op (conv, pool) on x_shape: P = (H + 2 p - R) // s + 1."""
     n, c, h, w = x_shape
-    return (n, c) + tuple((size + 2 * p - window) // s + 1
+    return (n, c) + tuple(output_size(size, window, s, p)
                           for size, window, s, p in zip((h, w), kernel, stride, padding))
 
 

@@ -10,7 +10,7 @@ falls in the padding. Any stride works the same way (stride_h * stride_w phases)
 """
 import numpy as np
 
-from ..conv import output_size
+from ...shapes import output_size
 from . import conv_direct, layout, simd, threads
 from .numba_setup import njit
 

@@ -17,7 +17,7 @@ GEMM over the whole batch. Columns live in per-thread scratch memory; returned a
 """
 import numpy as np
 
-from ..conv import output_size
+from ...shapes import output_size
 from . import conv_rows, layout, threads
 from .conv_im2col import col2im_cm, im2col_cm, subsample_cm, upsample_cm
 from .scratch import scratch

@@ -6,7 +6,7 @@ Same signatures and results as the NumPy reference in conv.py.
 """
 import numpy as np
 
-from ..conv import output_size
+from ...shapes import output_size
 from . import threads
 from .numba_setup import njit
 

@@ -7,7 +7,7 @@ number.
 """
 import numpy as np
 
-from ..conv import output_size
+from ...shapes import output_size
 from . import layout, threads
 from .numba_setup import njit
 

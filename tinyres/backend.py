@@ -36,7 +36,6 @@ KERNELS = {
     "div": "(a, b) -> a / b",
     "neg": "(a) -> -a",
     "power": "(a, exponent) -> a ** exponent, exponent a Python number",
-    "add_": "(dst, src) -> None: dst += src in place (optimizer state, never gradients)",
     "matmul": "(a, b) -> a @ b: (..., M, K) @ (..., K, N) -> (..., M, N)",
     "sum": "(a, axis=None, keepdims=False) -> sum over axis (int, tuple or None)",
     "argmax": "(a, axis) -> int64 index of the first maximum along axis (a NaN counts as it)",
@@ -50,8 +49,6 @@ KERNELS = {
     "getitem_backward": "(g, shape, index) -> zeros(shape) with g written at index",
     "pad": "(a, widths) -> a zero-padded; widths ((before, after), ...) one pair per axis",
     # --- convolution --------------------------------------------------------------------------
-    "im2col": "(x, kernel, stride, padding) -> cols: x (N, C, H, W) -> (N, C*R*S, P*Q)",
-    "col2im": "(cols, x_shape, kernel, stride, padding) -> x (N, C, H, W); adjoint of im2col",
     "conv2d_forward": "(x, w, stride, padding) -> y: (N, C, H, W), (K, C, R, S) -> (N, K, P, Q)",
     "conv2d_backward_data": "(gy, w, x_shape, stride, padding) -> gx (N, C, H, W)",
     "conv2d_backward_weight": "(gy, x, w_shape, stride, padding) -> gw (K, C, R, S)",

@@ -43,11 +43,6 @@ power = np.power
 matmul = np.matmul
 
 
-def add_(dst, src):
-    """dst += src in place."""
-    np.add(dst, src, out=dst)
-
-
 def sum(a, axis=None, keepdims=False):  # noqa: A001 - kernel names mirror NumPy's
     """Sum over axis; a 0-d array (not a NumPy scalar) when everything is summed."""
     return np.asarray(np.sum(a, axis=axis, keepdims=keepdims))

@@ -47,7 +47,7 @@ def col2im(cols, x_shape, kernel, stride, padding):
     return np.ascontiguousarray(padded[:, :, ph:ph + h, pw:pw + w])
 
 
-def conv2d_forward(x, w, stride, padding, im2col=im2col):
+def conv2d_forward(x, w, stride, padding):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q)."""
     n, k = x.shape[0], w.shape[0]
     p = output_size(x.shape[2], w.shape[2], stride[0], padding[0])
@@ -56,14 +56,14 @@ def conv2d_forward(x, w, stride, padding, im2col=im2col):
     return np.matmul(w.reshape(k, -1), cols).reshape(n, k, p, q)
 
 
-def conv2d_backward_data(gy, w, x_shape, stride, padding, col2im=col2im):
+def conv2d_backward_data(gy, w, x_shape, stride, padding):
     """(N, K, P, Q), (K, C, R, S) -> gx (N, C, H, W)."""
     n, k, p, q = gy.shape
     gcols = np.matmul(w.reshape(k, -1).T, gy.reshape(n, k, p * q))  # (N, C*R*S, P*Q)
     return col2im(gcols, x_shape, w.shape[2:], stride, padding)
 
 
-def conv2d_backward_weight(gy, x, w_shape, stride, padding, im2col=im2col):
+def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S) = sum_n gy[n] @ cols[n].T."""
     n, k, p, q = gy.shape
     cols = im2col(x, w_shape[2:], stride, padding)  # (N, C*R*S, P*Q)

@@ -74,11 +74,6 @@ def matmul(a, b):
     return xp.matmul(a, b)
 
 
-def add_(dst, src):
-    """dst += src in place."""
-    xp.add(dst, src, out=dst)
-
-
 def sum(a, axis=None, keepdims=False):  # noqa: A001 - kernel names mirror NumPy's
     """Sum over axis; always an array (0-d when everything is summed)."""
     return xp.asarray(xp.sum(a, axis=axis, keepdims=keepdims))

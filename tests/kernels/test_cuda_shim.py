@@ -30,18 +30,19 @@ SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g")
 
 @pytest.fixture(scope="module")
 def shim(request, tmp_path_factory):
-    """The cuda TABLE running on the CPU for this module's tests; CuPy's platform after."""
+    """The cuda TABLE (and its convolution's parts) running on the CPU for this module's tests;
+    CuPy's platform after."""
     flags = SANITIZE if os.environ.get("TINYRES_SHIM_SANITIZE") == "1" else ()
     previous = runtime.use(shim_platform(build_dir(request, tmp_path_factory), flags))
     try:
         build_all(cuda.SOURCES, kernel_cases.DTYPES)
-        yield cuda.TABLE
+        yield kernel_cases.with_parts(cuda.TABLE, cuda.conv)
     finally:
         runtime.use(previous)
 
 
 def test_the_cases_cover_every_kernel():
-    assert {case.kernel for case in kernel_cases.CASES} == set(KERNELS)
+    assert {case.kernel for case in kernel_cases.CASES} == set(KERNELS) | set(kernel_cases.PARTS)
 
 
 @pytest.mark.parametrize("variant", ["plain", "strided-inputs", "small-grids"])

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from tinyres.kernels import cpu
-from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_strided, conv_winograd, layout,
-                                      scratch, threads)
+from tinyres.kernels.cpu import conv as reference_conv
+from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_strided, conv_im2col, conv_winograd,
+                                      layout, scratch, threads)
 from tinyres.kernels.cpu.fast import conv as fast_conv
 from tinyres.kernels.shapes import output_size
 
@@ -60,18 +61,28 @@ def _close(actual, expected, dtype, scale=1.0):
 @pytest.mark.parametrize("shape,kernel,stride,padding", CASES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_im2col_and_col2im_match_the_reference(shape, kernel, stride, padding, dtype):
+    # the channel-major column builders of the GEMM convolutions, run on two image ranges as
+    # their threads do, against the reference's (N, C*R*S, P*Q) columns
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(dtype)
-    fast, slow = _overridden("im2col")
-    cols = fast(x, kernel, stride, padding)
-    assert cols.dtype == dtype
-    np.testing.assert_array_equal(cols, slow(x, kernel, stride, padding))
-    g = rng.standard_normal(cols.shape).astype(dtype)
-    fast, slow = _overridden("col2im")
-    out = fast(g, shape, kernel, stride, padding)
-    assert out.dtype == dtype
-    np.testing.assert_allclose(out, slow(g, shape, kernel, stride, padding), rtol=1e-6,
-                               atol=1e-6)
+    n, c, h, w = shape
+    p, q = (output_size(*axis) for axis in zip(shape[2:], kernel, stride, padding))
+    geometry = (*kernel, *stride, *padding, p, q)
+    ranges = [(0, n // 2), (n // 2, n)] if n > 1 else [(0, n)]
+    cols = np.empty((c * kernel[0] * kernel[1], n * p * q), dtype)
+    for n0, n1 in ranges:
+        conv_im2col.im2col_cm(layout.channel_major(x), n0, n1, *geometry,
+                              cols[:, n0 * p * q:n1 * p * q])
+    expected = reference_conv.im2col(x, kernel, stride, padding)
+    np.testing.assert_array_equal(cols.reshape(-1, n, p * q).transpose(1, 0, 2), expected)
+    g = rng.standard_normal(expected.shape).astype(dtype)
+    gcols = np.ascontiguousarray(g.transpose(1, 0, 2)).reshape(-1, n * p * q)
+    out = np.empty((c, n, h, w), dtype)
+    for n0, n1 in ranges:
+        conv_im2col.col2im_cm(gcols[:, n0 * p * q:n1 * p * q], n0, n1, *geometry, out)
+    np.testing.assert_allclose(layout.from_channel_major(out),
+                               reference_conv.col2im(g, shape, kernel, stride, padding),
+                               rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("shape,kernel,stride,padding", CASES)

@@ -5,9 +5,10 @@ ways tensors get to the device. Skipped where there is no GPU."""
 import numpy as np
 import pytest
 
-from tests.helpers import kernel_cases
 import tinyres
+from tests.helpers import kernel_cases
 from tests.helpers.kernel_cases import Case, normal
+from tinyres.kernels import cuda
 
 pytestmark = [
     pytest.mark.gpu,
@@ -24,7 +25,7 @@ def cupy():
 
 @pytest.fixture(scope="module")
 def table():
-    return tinyres.get_backend("cuda").table
+    return kernel_cases.with_parts(tinyres.get_backend("cuda").table, cuda.conv)
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "strided"])

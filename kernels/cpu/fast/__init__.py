@@ -7,13 +7,11 @@ it), scratch.py (per-thread temporaries), numba_setup.py, simd.py (LLVM IR for t
 convolutions' micro-kernels). Every fast kernel has the reference kernel's signature and
 results (tests/kernels/test_fast_*.py).
 """
-from . import batchnorm, conv, conv_im2col, elementwise, linear, optim, pool
+from . import batchnorm, conv, elementwise, linear, optim, pool
 
 FAST = {
     "add": elementwise.add,
     "matmul": linear.matmul,
-    "im2col": conv_im2col.im2col,
-    "col2im": conv_im2col.col2im,
     "conv2d_forward": conv.conv2d_forward,
     "conv2d_backward_data": conv.conv2d_backward_data,
     "conv2d_backward_weight": conv.conv2d_backward_weight,

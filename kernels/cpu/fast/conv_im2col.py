@@ -1,81 +1,14 @@
-"""Numba im2col and col2im, plane by plane (one range of images per thread), no temporaries;
-and the channel-major versions the convolution kernels use.
+"""Numba im2col and col2im on channel-major activations, the column builders of the GEMM
+convolutions (conv_gemm.py, conv_rows.py): x (C, N, H, W), columns
+(C*R*S, n*P*Q) for images n0 <= n < n1, with the row layout of the NumPy reference (conv.py),
+and the subsampling of a strided 1x1 convolution and its adjoint.
 
-col2im scatters into its own plane only, so the threads never write to the same element.
-Same signatures and results as the NumPy reference in conv.py.
+Serial and nogil: the convolution kernels run one image group per thread (threads.py), so that a
+group's columns stay in cache between im2col and its GEMM. col2im writes only its own images'
+planes, so the threads never write to the same element.
 """
-import numpy as np
-
-from ...shapes import output_size
-from . import threads
 from .numba_setup import njit
 
-
-@njit(nogil=True, cache=True)
-def _im2col(x, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
-    n_size, c_size, h_size, w_size = x.shape
-    for nc in range(n_size * c_size):
-        n, c = nc // c_size, nc % c_size
-        for r in range(r_size):
-            for s in range(s_size):
-                row = (c * r_size + r) * s_size + s
-                for p in range(p_size):
-                    h = p * sh - ph + r
-                    for q in range(q_size):
-                        w = q * sw - pw + s
-                        inside = 0 <= h < h_size and 0 <= w < w_size
-                        out[n, row, p * q_size + q] = x[n, c, h, w] if inside else 0
-
-
-@njit(nogil=True, cache=True)
-def _col2im(cols, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out):
-    n_size, c_size, h_size, w_size = out.shape
-    for nc in range(n_size * c_size):
-        n, c = nc // c_size, nc % c_size
-        out[n, c] = 0
-        for r in range(r_size):
-            for s in range(s_size):
-                row = (c * r_size + r) * s_size + s
-                for p in range(p_size):
-                    h = p * sh - ph + r
-                    if h < 0 or h >= h_size:
-                        continue
-                    for q in range(q_size):
-                        w = q * sw - pw + s
-                        if 0 <= w < w_size:
-                            out[n, c, h, w] += cols[n, row, p * q_size + q]
-
-
-def im2col(x, kernel, stride, padding):
-    """(N, C, H, W) -> (N, C*R*S, P*Q), zero padding."""
-    n, c, h, w = x.shape
-    p = output_size(h, kernel[0], stride[0], padding[0])
-    q = output_size(w, kernel[1], stride[1], padding[1])
-    out = np.empty((n, c * kernel[0] * kernel[1], p * q), dtype=x.dtype)
-    x = np.ascontiguousarray(x)
-
-    def work(span):
-        _im2col(x[span[0]:span[1]], *kernel, *stride, *padding, p, q, out[span[0]:span[1]])
-    threads.parallel(work, threads.ranges(n, 1))
-    return out
-
-
-def col2im(cols, x_shape, kernel, stride, padding):
-    """(N, C*R*S, P*Q) -> (N, C, H, W): overlapping windows add up."""
-    p = output_size(x_shape[2], kernel[0], stride[0], padding[0])
-    q = output_size(x_shape[3], kernel[1], stride[1], padding[1])
-    out = np.empty(x_shape, dtype=cols.dtype)
-    cols = np.ascontiguousarray(cols)
-
-    def work(span):
-        _col2im(cols[span[0]:span[1]], *kernel, *stride, *padding, p, q, out[span[0]:span[1]])
-    threads.parallel(work, threads.ranges(x_shape[0], 1))
-    return out
-
-
-# --- channel-major layout: x (C, N, H, W), columns (C*R*S, n*P*Q) for images n0 <= n < n1 ------
-# Serial and nogil: the convolution kernels run one image group per thread (threads.py), so that
-# a group's columns stay in cache between im2col and its GEMM.
 
 @njit(inline="always")
 def _inside(s, sw, pw, q_size, w_size):

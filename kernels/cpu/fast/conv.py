@@ -8,19 +8,24 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     strided, float32, on AVX-512, at most DIRECT_MAX_CHANNELS channels (ResNet's 7x7/2 stem,
     the CIFAR ResNets' 3x3/2):  forward direct on the input's phases (conv_direct_strided.py);
                                 backward as below
-    3x3, stride 1, padding 1, maps >= 8x8, >= 8 input channels (winograd.applies):
-                                Winograd F(2x2, 3x3) (winograd.py)
-    everything else             im2col + GEMM (conv_gemm.py; few output columns: conv_narrow.py)
+    3x3, stride 1, padding 1, maps >= 8x8, >= 8 input channels (conv_winograd.applies):
+                                Winograd F(2x2, 3x3) (conv_winograd.py)
+    few output columns in all (conv_rows.applies; ResNet's 7x7 maps at small batches):
+                                im2col + GEMM split by output rows (conv_rows.py)
+    everything else             im2col + GEMM by groups of images (conv_gemm.py)
 
-Wider 3x3 convolutions stay with Winograd (2.25x fewer multiplications) or, on 7x7 maps, GEMM:
-there the direct kernels were slower or within 10% (1 thread, benchmarks/RESULTS.md).
+The two GEMM kernels share one plan of the convolution (conv_plan.py). Wider 3x3 convolutions
+stay with Winograd (2.25x fewer multiplications) or, on 7x7 maps, GEMM: there the direct kernels
+were no faster (benchmarks/RESULTS.md, "Which algorithm, per shape").
 
 TINYRES_DIRECT_CONV=0 turns the direct kernels off, TINYRES_WINOGRAD=0 Winograd's (to measure
 the others, or on a machine where they are slower).
 """
 import os
 
-from . import conv_direct, conv_direct_strided, conv_direct_weight, conv_gemm, conv_winograd
+from . import (conv_direct, conv_direct_strided, conv_direct_weight, conv_gemm, conv_rows,
+               conv_winograd)
+from .conv_plan import Plan
 
 DIRECT = os.environ.get("TINYRES_DIRECT_CONV", "1") != "0"
 DIRECT_MAX_CHANNELS = 64
@@ -36,6 +41,11 @@ def _direct_strided(x_shape, w_shape, stride, padding, dtype):
             and conv_direct_strided.applies(x_shape, w_shape, stride, padding, dtype))
 
 
+def _gemm(plan):
+    """The im2col + GEMM kernels for a plan: by output rows when it has few output columns."""
+    return conv_rows if conv_rows.applies(plan) else conv_gemm
+
+
 def conv2d_forward(x, w, stride, padding):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major."""
     if _direct(x.shape, w.shape, stride, padding, x.dtype):
@@ -44,7 +54,8 @@ def conv2d_forward(x, w, stride, padding):
         return conv_direct_strided.conv2d_forward(x, w, stride, padding)
     if conv_winograd.applies(x.shape, w.shape, stride, padding):
         return conv_winograd.conv2d_forward(x, w)
-    return conv_gemm.conv2d_forward(x, w, stride, padding)
+    plan = Plan(x.shape, w.shape, stride, padding)
+    return _gemm(plan).conv2d_forward(x, w, plan)
 
 
 def conv2d_backward_data(gy, w, x_shape, stride, padding):
@@ -53,7 +64,8 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
         return conv_direct.conv2d_backward_data(gy, w)
     if conv_winograd.applies(x_shape, w.shape, stride, padding):
         return conv_winograd.conv2d_backward_data(gy, w)
-    return conv_gemm.conv2d_backward_data(gy, w, x_shape, stride, padding)
+    plan = Plan(x_shape, w.shape, stride, padding)
+    return _gemm(plan).conv2d_backward_data(gy, w, plan)
 
 
 def conv2d_backward_weight(gy, x, w_shape, stride, padding):
@@ -62,4 +74,5 @@ def conv2d_backward_weight(gy, x, w_shape, stride, padding):
         return conv_direct_weight.conv2d_backward_weight(gy, x)
     if conv_winograd.applies(x.shape, w_shape, stride, padding):
         return conv_winograd.conv2d_backward_weight(gy, x)
-    return conv_gemm.conv2d_backward_weight(gy, x, w_shape, stride, padding)
+    plan = Plan(x.shape, w_shape, stride, padding)
+    return _gemm(plan).conv2d_backward_weight(gy, x, plan)

@@ -1,19 +1,19 @@
 """Convolutions with few output columns (ResNet's 7x7 maps: N*P*Q = 392 at batch 8), where the
-per-image groups of conv_gemm.py would leave each thread a GEMM only a few hundred columns
-wide. Here the columns of the whole batch are built once (one image range per thread), then each
+image groups of conv_gemm.py would leave each thread a GEMM only a few hundred columns wide.
+Here the columns of the whole batch are built once (one image range per thread), then each
 thread multiplies one range of output rows by all of them:
 
-    forward          y[k0:k1]   = w[k0:k1] @ cols
+    forward          y[k0:k1]     = w[k0:k1] @ cols
     backward data    gcols[r0:r1] = w.T[r0:r1] @ gy,  then col2im by image ranges
-    backward weight  gw[k0:k1]  = gy[k0:k1] @ cols.T  (no partial sums to add)
+    backward weight  gw[k0:k1]    = gy[k0:k1] @ cols.T  (no partial sums to add)
 
-Together with scalar im2col loops for such short rows (conv_numba.py), ResNet-18's 512 -> 512
-3x3 forward on 7x7 maps (batch 8, 2 threads) went from 25.6 ms to 15.4 ms.
+With scalar im2col loops for such short rows (conv_im2col.py) it is what makes ResNet's 7x7-map
+convolutions use both cores (the figures: benchmarks/RESULTS.md, "What was done, with the
+figures that decided it", item 7).
 """
 import numpy as np
 
-from . import threads
-from .conv_im2col import col2im_cm, im2col_cm, subsample_cm, upsample_cm
+from . import layout, threads
 from .scratch import scratch
 
 NARROW_COLUMNS = 1024  # below this many output columns in all, split the rows instead
@@ -21,50 +21,53 @@ MIN_ROWS = 16  # GEMM rows per thread, at least
 
 
 def applies(plan):
-    """True when plan (a conv_gemm._Plan) is better split by output rows."""
+    """True when the convolution of plan (a conv_plan.Plan) is better split by output rows."""
     return (not plan.direct and plan.n * plan.p * plan.q < NARROW_COLUMNS
             and threads.count() > 1)
 
 
-def _spans(plan):
-    pq = plan.p * plan.q
-    return [(n0, n1, slice(n0 * pq, n1 * pq)) for n0, n1 in threads.ranges(plan.n, 1)]
-
-
-def columns(plan, xc):
+def _columns(plan, xc):
     """cols (rows, N*P*Q) of the whole batch, each thread writing its images' columns."""
     cols = scratch((plan.rows, plan.n * plan.p * plan.q), xc.dtype, slot=2)
 
-    def work(span):
-        n0, n1, part = span
-        if plan.pointwise:
-            subsample_cm(xc, n0, n1, *plan.stride,
-                         cols[:, part].reshape(plan.c, n1 - n0, plan.p, plan.q))
-        else:
-            im2col_cm(xc, n0, n1, plan.r, plan.s, *plan.stride, *plan.padding, plan.p, plan.q,
-                      cols[:, part])
-    threads.parallel(work, _spans(plan))
+    def work(images):
+        plan.im2col(xc, *images, cols[:, plan.span(*images)])
+    threads.parallel(work, threads.ranges(plan.n, 1))
     return cols
 
 
-def by_rows(a, b, out):
+def _by_rows(a, b, out):
     """out = a @ b, one range of rows of a (and out) per thread."""
     def work(span):
         np.matmul(a[span[0]:span[1]], b, out=out[span[0]:span[1]])
     threads.parallel(work, threads.ranges(a.shape[0], MIN_ROWS))
 
 
-def backward_data(plan, wt, g, gx):
-    """gx (C, N, H, W) = col2im(wt @ g), wt (C*R*S, K), g (K, N*P*Q)."""
-    gcols = scratch((plan.rows, g.shape[1]), g.dtype, slot=2)
-    by_rows(wt, g, gcols)
+def conv2d_forward(x, w, plan):
+    """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major; plan: conv_plan.Plan."""
+    xc = layout.channel_major(x)
+    y = np.empty((plan.k, plan.n, plan.p, plan.q), dtype=x.dtype)
+    _by_rows(w.reshape(plan.k, -1), _columns(plan, xc), y.reshape(plan.k, -1))
+    return layout.from_channel_major(y)
 
-    def work(span):
-        n0, n1, part = span
-        if plan.pointwise:
-            upsample_cm(gcols[:, part].reshape(plan.c, n1 - n0, plan.p, plan.q), n0, n1,
-                        *plan.stride, gx)
-        else:
-            col2im_cm(gcols[:, part], n0, n1, plan.r, plan.s, *plan.stride, *plan.padding,
-                      plan.p, plan.q, gx)
-    threads.parallel(work, _spans(plan))
+
+def conv2d_backward_data(gy, w, plan):
+    """(N, K, P, Q), (K, C, R, S) -> gx (N, C, H, W), stored channel-major."""
+    wt = w.reshape(plan.k, -1).T  # (C*R*S, K)
+    g = layout.matrix(gy)
+    gx = np.empty((plan.c, plan.n, plan.h, plan.w), dtype=gy.dtype)
+    gcols = scratch((plan.rows, g.shape[1]), g.dtype, slot=2)
+    _by_rows(wt, g, gcols)
+
+    def work(images):
+        plan.col2im(gcols[:, plan.span(*images)], *images, gx)
+    threads.parallel(work, threads.ranges(plan.n, 1))
+    return layout.from_channel_major(gx)
+
+
+def conv2d_backward_weight(gy, x, plan):
+    """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
+    xc, g = layout.channel_major(x), layout.matrix(gy)
+    gw = np.empty((plan.k, plan.c, plan.r, plan.s), dtype=gy.dtype)
+    _by_rows(g, _columns(plan, xc).T, gw.reshape(plan.k, -1))
+    return gw

@@ -24,6 +24,11 @@ def channel_major(a):
     return np.ascontiguousarray(a.transpose(1, 0, 2, 3))
 
 
+def matrix(a):
+    """(N, C, H, W) -> its channel-major (C, N*H*W) matrix (a view when already so stored)."""
+    return channel_major(a).reshape(a.shape[1], -1)
+
+
 def from_channel_major(a):
     """(C, N, H, W) C-contiguous -> its (N, C, H, W) view."""
     return a.transpose(1, 0, 2, 3)

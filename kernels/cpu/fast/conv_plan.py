@@ -1,0 +1,49 @@
+"""The plan of one convolution for the GEMM kernels (conv_gemm.py by image groups, conv_rows.py
+by output rows): its geometry, and the two column moves both make, on channel-major arrays:
+
+    im2col   images n0..n1-1 of x (C, N, H, W)  -> cols (C*R*S, (n1-n0)*P*Q)
+    col2im   gcols (C*R*S, (n1-n0)*P*Q)        -> images n0..n1-1 of gx (C, N, H, W)
+
+A 1x1 kernel without padding has no windows: with stride 1, x is its own columns (``direct``,
+which the kernels read in place); with a larger stride the columns are x subsampled and col2im
+spreads the gradient back on every stride-th pixel (``pointwise``).
+"""
+from ...shapes import output_size
+from .conv_im2col import col2im_cm, im2col_cm, subsample_cm, upsample_cm
+
+
+class Plan:
+    """Geometry of one convolution: x (N, C, H, W), w (K, C, R, S) -> y (N, K, P, Q), and its
+    columns: ``rows`` = C*R*S of them per output pixel."""
+
+    def __init__(self, x_shape, w_shape, stride, padding):
+        self.n, self.c, self.h, self.w = x_shape
+        self.k, _, self.r, self.s = w_shape
+        self.stride, self.padding = tuple(stride), tuple(padding)
+        self.p = output_size(self.h, self.r, stride[0], padding[0])
+        self.q = output_size(self.w, self.s, stride[1], padding[1])
+        self.pointwise = (self.r, self.s) == (1, 1) and self.padding == (0, 0)
+        self.direct = self.pointwise and self.stride == (1, 1)  # x is its own columns
+        self.rows = self.c * self.r * self.s
+
+    def span(self, n0, n1):
+        """The columns of images n0..n1-1 in a (rows, N*P*Q) matrix."""
+        pq = self.p * self.q
+        return slice(n0 * pq, n1 * pq)
+
+    def im2col(self, xc, n0, n1, cols):
+        """cols (rows, (n1-n0)*P*Q) = the columns of images n0..n1-1 of xc (C, N, H, W)."""
+        if self.pointwise:
+            subsample_cm(xc, n0, n1, *self.stride, cols.reshape(self.c, n1 - n0, self.p, self.q))
+        else:
+            im2col_cm(xc, n0, n1, self.r, self.s, *self.stride, *self.padding, self.p, self.q,
+                      cols)
+
+    def col2im(self, gcols, n0, n1, gx):
+        """Images n0..n1-1 of gx (C, N, H, W), overwritten: the adjoint of im2col applied to
+        gcols (rows, (n1-n0)*P*Q) (overlapping windows add up)."""
+        if self.pointwise:  # strided 1x1: the gradient lands on every stride-th pixel
+            upsample_cm(gcols.reshape(self.c, n1 - n0, self.p, self.q), n0, n1, *self.stride, gx)
+        else:
+            col2im_cm(gcols, n0, n1, self.r, self.s, *self.stride, *self.padding, self.p, self.q,
+                      gx)

@@ -20,8 +20,8 @@ its input split into phases (conv_direct_strided.py).
 
 The loop order is tap, then input channel: a tap's masks stay in mask registers for the whole
 channel loop, and the weights are packed (taps, C, KB) so that the broadcasts read memory in
-order. Single-threaded it reaches 100-140 of the 176 GFLOP/s an AVX-512 core peaks at here
-(benchmarks/RESULTS.md).
+order. Its speed against the core's FMA peak: benchmarks/RESULTS.md, "Which algorithm, per
+shape" and `python -m benchmarks.bench_peak`.
 
 The kernel is written in LLVM IR (simd.py) because LLVM vectorises plain Numba loops of this
 shape over the input channels (a reduction) instead of over pixels.

@@ -89,7 +89,8 @@ def col2im_cm(cols, n0, n1, r_size, s_size, sh, sw, ph, pw, p_size, q_size, out)
 @njit(nogil=True, cache=True)
 def subsample_cm(x, n0, n1, sh, sw, out):
     """x (C, N, H, W) -> out (C, n1-n0, P, Q) = x[:, n0:n1, ::sh, ::sw] (a strided 1x1 conv's
-    input; NumPy's strided copy of this is 3x slower)."""
+    input; a loop, as NumPy's strided copy is slower: benchmarks/RESULTS.md, "What was done,
+    with the figures that decided it", item 8)."""
     c_size, _, p_size, q_size = out.shape
     for c in range(c_size):
         for n in range(n0, n1):

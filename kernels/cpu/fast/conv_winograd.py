@@ -1,5 +1,6 @@
 """3x3, stride-1, padding-1 convolutions by Winograd's F(2x2, 3x3): forward, backward-data and
-backward-weight as 16 GEMMs each over groups of images (see winograd_numba.py for the maths).
+backward-weight as 16 GEMMs each over groups of images (see conv_winograd_transforms.py for the
+maths).
 
 Compared with im2col + GEMM (conv_gemm.py), the GEMMs do 2.25x fewer multiply-adds and the
 transformed input is 16/9 smaller than the columns. Backward-data is the forward convolution of
@@ -8,9 +9,8 @@ output gradient, tile by tile, and maps the sum back with the filter transform's
 Groups and threads as in conv_gemm.py; the transforms live in per-thread scratch memory.
 TINYRES_WINOGRAD=0 turns it off (every convolution then goes through im2col).
 
-Measured (2 threads, equivalent GFLOP/s of fwd/bwd-data/bwd-weight): CIFAR 16 channels at 32x32
-29/23/24 with im2col -> 50/49/52; ResNet-50 256 channels at 14x14 146/125/109 -> 176/165/177;
-but 512 channels at 7x7 132/133/116 -> 117/89/121, hence MIN_SIZE.
+It is faster than im2col + GEMM from 8x8 maps and 8 input channels on (MIN_SIZE, MIN_CHANNELS;
+the figures: benchmarks/RESULTS.md, "What was done, with the figures that decided it", item 5).
 """
 import os
 
@@ -25,7 +25,7 @@ ENABLED = os.environ.get("TINYRES_WINOGRAD", "1") != "0"
 GROUP_BYTES = 1 << 20  # transformed input + output of one group: about a core's L2 ...
 MIN_TILES = 256  # ... but at least this many tiles, so that the 16 GEMMs stay efficient
 MIN_SIZE = 8  # below 8x8 maps (ResNet-50's 7x7) the tiles waste too much: im2col wins
-MIN_CHANNELS = 8  # a 3-channel stem is faster by im2col (fwd + bwd-weight: 12.2 vs 15.1 ms)
+MIN_CHANNELS = 8  # a 3-channel stem is faster by im2col
 
 
 def applies(x_shape, w_shape, stride, padding):

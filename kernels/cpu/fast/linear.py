@@ -1,14 +1,15 @@
 """matmul for the cpu backend: NumPy's (OpenBLAS), single-threaded when the product is small.
 
 A network's own matrix products (ResNet's final linear layer and its gradients: 8 x 2048 x 1000)
-take well under a millisecond on one core; run with two OpenBLAS threads they gain nothing and
-leave OpenBLAS's worker spinning for 0.1 s against the next kernels (threads.single_blas).
+are short on one core; run with two OpenBLAS threads they gain nothing and leave OpenBLAS's
+worker spinning against the next kernels (threads.single_blas; the figures:
+benchmarks/RESULTS.md, "What was done, with the figures that decided it", item 6).
 """
 import numpy as np
 
 from . import threads
 
-SMALL = 1 << 26  # multiply-adds; 64 M is a few ms on one core
+SMALL = 1 << 26  # multiply-adds (64 M): up to this, one core
 
 
 def matmul(a, b):

@@ -66,8 +66,8 @@ def _rows_3x3s2(row, even, odd, best, where):
 def _maxpool_forward(x, r_size, s_size, sh, sw, ph, pw, y, argmax):
     """Separable: the max over each row's window first (value and column), then over rows.
     Row-major first-maximum order is kept: the first row holding the maximum wins, and in it
-    the first column. 8x64x112x112 at 2 threads: 30 -> 24 ms (PyTorch: 29.6 ms); with the
-    3x3/2 row loop (_rows_3x3s2), 1 thread: 52-63 -> 16 ms."""
+    the first column. (Why separable, and the 3x3/2 row loop _rows_3x3s2: benchmarks/RESULTS.md,
+    "What was done, with the figures that decided it", item 8, and issue 13's "What changed".)"""
     n_size, c_size, h_size, w_size = x.shape
     p_size, q_size = y.shape[2], y.shape[3]
     row_best = np.empty((h_size, q_size), dtype=x.dtype)

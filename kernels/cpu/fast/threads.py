@@ -103,8 +103,8 @@ def parallel_sum(work, tasks):
 
 def single_blas(fn, *args):
     """fn(*args) with OpenBLAS single-threaded: for GEMMs too small to gain from two threads,
-    after which OpenBLAS's idle worker would spin for about 0.1 s, stealing a core from the
-    next kernels (measured: 0.1 s of CPU burnt after one two-thread matmul)."""
+    after which OpenBLAS's idle worker would spin, stealing a core from the next kernels
+    (benchmarks/RESULTS.md, "What was done, with the figures that decided it", item 6)."""
     blas = _blas()
     saved = [lib.get_num_threads() for lib in blas]
     for lib in blas:

@@ -20,7 +20,7 @@ setup(
     extras_require={
         "test": ["pytest>=7", "hypothesis>=6"],
         # threadpoolctl lets the cpu convolutions run OpenBLAS single-threaded inside their own
-        # thread pool (kernels/cpu/threads.py); without it they are correct but slower
+        # thread pool (kernels/cpu/fast/threads.py); without it they are correct but slower
         "fast": ["threadpoolctl>=3"],
         "train": ["tqdm", "threadpoolctl>=3"],
         "gpu": ["cupy-cuda13x"],

@@ -10,7 +10,7 @@ from . import common, shapes, timing
 
 
 def run_shape(shape, repeat, kernels, torch):
-    from tinyres.kernels.cpu.layout import channel_major, from_channel_major
+    from tinyres.kernels.cpu.fast.layout import channel_major, from_channel_major
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape, dtype=np.float32)
     gy = rng.standard_normal(shape, dtype=np.float32)

@@ -71,7 +71,7 @@ MODELS = {"resnet50": (resnet50_convs, 8), "resnet18": (resnet18_convs, 8),
 
 def run_case(shape, batch, repeat, kernels, torch):
     """Three rows (forward, backward-data, backward-weight) for one convolution shape."""
-    from tinyres.kernels.cpu.layout import channel_major, from_channel_major
+    from tinyres.kernels.cpu.fast.layout import channel_major, from_channel_major
     c, k, r, stride, pad, h = shape
     p = (h + 2 * pad - r) // stride + 1
     rng = np.random.default_rng(0)

@@ -13,9 +13,7 @@ numbers mean nothing, its code paths are checked.
     python -m benchmarks.bench_gpu_model --shim --batch 2 --size 32 --json gpu_out/...
 """
 import argparse
-import json
 import os
-import statistics
 
 os.environ.setdefault("CUPY_TF32", "0")  # CuPy reads it at its first float32 matrix product
 

@@ -1,7 +1,7 @@
 """This machine's float32 FMA peak: the physical limit every convolution is measured against.
 
 A loop of CHAINS independent 16-float fused multiply-adds that never touches memory (built in
-LLVM IR, kernels/cpu/simd.py): on AVX-512 each is one vfmadd231ps on a zmm register, and with
+LLVM IR, kernels/cpu/fast/simd.py): on AVX-512 each is one vfmadd231ps on a zmm register, and with
 more chains than an FMA unit's latency x its count the units never wait. GFLOP/s = 2 x 16 x
 CHAINS x iterations / seconds, on 1 thread and on `--threads` threads at once (each thread its
 own loop; Python threads, the kernel releases the GIL). The best of `--repeat` runs is the
@@ -17,7 +17,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from tinyres.kernels.cpu import simd
+from tinyres.kernels.cpu.fast import simd
 
 from . import common
 

@@ -10,7 +10,7 @@ from . import common, timing
 
 
 def _cm(a):
-    from tinyres.kernels.cpu.layout import channel_major, from_channel_major
+    from tinyres.kernels.cpu.fast.layout import channel_major, from_channel_major
     return from_channel_major(channel_major(a))
 
 

@@ -14,7 +14,6 @@ of the 8-epoch run (the schedule changes the rate only after it).
 import json
 import time
 
-import numpy as np
 
 from .common import bare_parser
 from .timing import load, machine, pin_threads

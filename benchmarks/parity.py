@@ -5,7 +5,7 @@ gradients, BN buffers), error = max |ours - torch| / max |torch|; and, to show w
 rounding alone does to a training step, how far each side's float32 gradients are from
 PyTorch's float64 ones.
 
-tests/test_resnet_parity.py builds its twins and steps with these functions and asserts the
+tests/nn_models/test_resnet_parity.py builds its twins and steps with these functions and asserts the
 tolerances; this script prints the figures behind them.
 
     python -m benchmarks.parity [--models resnet18,resnet50] [--size 64] [--batch 2]
@@ -35,7 +35,7 @@ def randomise_batchnorm(model, rng):
                                    (m.bias, rng.normal(0, 0.1, c)),
                                    (m.running_mean, rng.normal(0, 0.1, c)),
                                    (m.running_var, rng.uniform(0.5, 2, c))):
-                tensor.data = tensor._backend.asarray(values, tensor.dtype)
+                tensor.set_data_(tensor.backend.asarray(values, tensor.dtype))
 
 
 def twins(name, device="cpu", dtype="float32"):

@@ -13,7 +13,7 @@ the ops normalise what users pass. Every kernel runs in float32 and float64 and 
 its inputs' dtype. Kernels never write to their inputs unless their name ends in ``_``.
 
 Shapes are contracts, memory layouts are not: a kernel may return any strides (the fast cpu
-kernels store (N, C, H, W) batches channel-major, see kernels/cpu/layout.py) and must accept
+kernels store (N, C, H, W) batches channel-major, see kernels/cpu/fast/layout.py) and must accept
 inputs of any strides. Only ``copy`` promises a contiguous result.
 """
 import os

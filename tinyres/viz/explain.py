@@ -45,7 +45,7 @@ def _introduction(shape):
     return [
         "The backward pass through one residual block",
         "=" * 78,
-        f"A BasicBlock (3x3 conv, BN, ReLU, 3x3 conv, BN, identity shortcut) in train mode, in",
+        "A BasicBlock (3x3 conv, BN, ReLU, 3x3 conv, BN, identity shortcut) in train mode, in",
         f"float64, on an input x of shape {shape}. Forward:",
         "",
         "    f = F(x) = bn2(conv2(relu(bn1(conv1(x)))))      the residual branch",

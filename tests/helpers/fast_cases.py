@@ -1,0 +1,47 @@
+"""The shapes and helpers the fast-kernel tests share (tests/kernels/test_fast_*.py): odd
+convolution/pooling geometries, both float dtypes, and both memory layouts the fast kernels must
+accept (C-order and the channel-major layout they produce)."""
+import numpy as np
+
+from tinyres.kernels.cpu.fast import layout
+
+CASES = [
+    # (N, C, H, W), kernel, stride, padding
+    ((2, 8, 8, 9), (3, 3), (1, 1), (1, 1)),  # Winograd (8x8 and larger maps, 8+ channels)
+    ((3, 9, 11, 10), (3, 3), (1, 1), (1, 1)),  # Winograd, odd size, 2 image groups
+    ((2, 3, 8, 9), (3, 3), (1, 1), (1, 1)),  # 3 channels: im2col
+    ((1, 2, 7, 7), (7, 7), (2, 2), (3, 3)),  # the ResNet stem
+    ((3, 4, 9, 8), (1, 1), (2, 2), (0, 0)),  # strided 1x1 (subsampling)
+    ((3, 5, 6, 7), (1, 1), (1, 1), (0, 0)),  # 1x1: a plain GEMM
+    ((2, 1, 5, 11), (2, 4), (1, 3), (1, 2)),
+    ((1, 5, 4, 4), (3, 1), (3, 1), (0, 0)),
+    ((4, 3, 7, 7), (3, 3), (1, 1), (1, 1)),  # 3x3 on 7x7 maps: im2col, not Winograd
+    ((3, 2, 9, 9), (3, 3), (2, 2), (1, 1)),  # strided 3x3
+    ((1, 5, 1, 1), (3, 3), (1, 1), (1, 1)),  # direct 3x3 (float32): a 1x1 map
+    ((2, 3, 2, 3), (3, 3), (1, 1), (1, 1)),  # direct: 2x3 maps, tiles spanning images
+    ((2, 3, 17, 14), (7, 7), (2, 2), (3, 3)),  # direct forward on phases: a stem, odd size
+    ((3, 5, 9, 7), (3, 3), (3, 2), (1, 1)),  # direct on 6 phases
+]
+DIRECT = [  # (N, C, K, H, W) of 3x3, stride-1, padding-1 convolutions (direct in float32)
+    (1, 1, 1, 1, 1),
+    (2, 3, 5, 2, 3),
+    (1, 17, 33, 7, 7),  # C, K not multiples of 8 or 16; the last tile partly past the end
+    (3, 16, 24, 8, 8),
+    (2, 70, 9, 5, 6),  # more input channels than one pass (C_BLOCK) takes
+    (4, 8, 4, 1, 40),  # one-row images
+    (1, 2, 130, 3, 4),  # many output-channel blocks on a tiny map (threads split channels)
+]
+DTYPES = [np.float32, np.float64]
+LAYOUTS = ["c", "channel-major"]
+
+
+def in_layout(a, which):
+    """a with the same values stored C-order or channel-major."""
+    if which == "c" or a.ndim != 4:
+        return np.ascontiguousarray(a)
+    return layout.from_channel_major(layout.channel_major(a))
+
+
+def close(actual, expected, dtype, scale=1.0):
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(actual, expected, rtol=tol, atol=tol * scale)

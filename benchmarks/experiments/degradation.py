@@ -26,6 +26,8 @@ import os
 import subprocess
 import sys
 
+import tinyres
+
 from .degradation_plot import plot_csv
 from .degradation_recipe import FULL, MODELS, QUICK, predicted_seconds, split_models
 from .degradation_train import time_models, train_model
@@ -48,13 +50,22 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
-def train_all(recipe, names, out, part, seeds=(0,), log=print):
+def weights_path(save_dir, name, seed):
+    """Where --save-dir keeps a trained model's weights (tinyres.save; `tinyres eval` and
+    `tinyres lesion --checkpoints` read them)."""
+    return os.path.join(save_dir, f"{name}-seed{seed}.npz")
+
+
+def train_all(recipe, names, out, part, seeds=(0,), log=print, save_dir=None):
     """Train names (each with every seed) one after the other; write part csv + json into
-    out; returns the summary {name: {seed: {seconds, train_error, test_error}}}."""
+    out (and each trained model's weights into save_dir, if given); returns the summary
+    {name: {seed: {seconds, train_error, test_error}}}."""
     rows, summary = [], {}
     for name in names:
         for seed in seeds:
-            model_rows, seconds = train_model(name, recipe.replace(seed=seed), log)
+            model_rows, seconds, model = train_model(name, recipe.replace(seed=seed), log)
+            if save_dir:
+                tinyres.save(model.state_dict(), weights_path(save_dir, name, seed))
             rows += [{**row, "seed": seed} for row in model_rows]
             summary.setdefault(name, {})[str(seed)] = {"seconds": round(seconds, 1), **{
                 k: model_rows[-1][k] for k in FINAL}}
@@ -82,7 +93,8 @@ def run_workers(args, groups):
         command += ["--quick"] if args.quick else []
         command += ["--seeds"] + [str(seed) for seed in args.seeds]
         command += ["--time"] if args.time else []
-        for flag, value in (("--iterations", args.iterations), ("--batch-size", args.batch_size)):
+        for flag, value in (("--iterations", args.iterations), ("--batch-size", args.batch_size),
+                            ("--save-dir", args.save_dir)):
             command += [] if value is None else [flag, str(value)]
         workers.append(subprocess.Popen(command, env={**os.environ, **ONE_THREAD}))
     failed = [w.args for w in workers if w.wait() != 0]
@@ -113,7 +125,7 @@ def run(args, recipe, names):
           f" {len(args.seeds) * predicted_seconds(recipe, groups) / 60:.0f} min on an unloaded"
           f" 2-core CPU")
     if args.jobs == 1:
-        train_all(recipe, names, args.out, 0, args.seeds)
+        train_all(recipe, names, args.out, 0, args.seeds, save_dir=args.save_dir)
     else:
         run_workers(args, groups)
     rows, summary = collect(args.out, groups if args.jobs > 1 else [names], list(names), "csv")
@@ -168,6 +180,9 @@ def parse(argv=None):
     p.add_argument("--batch-size", type=int, default=None, help="override the batch size")
     p.add_argument("--jobs", type=int, default=2, choices=(1, 2),
                    help="worker processes of one thread each (default: 2); 1: train here")
+    p.add_argument("--save-dir", default=None, metavar="DIR",
+                   help="keep each trained model's weights there, as MODEL-seedS.npz (for"
+                        " `tinyres lesion --checkpoints`)")
     p.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -178,11 +193,13 @@ def main(argv=None):
                                                      batch_size=args.batch_size)
     names = tuple(n.strip() for n in args.models.split(",") if n.strip())
     os.makedirs(args.out, exist_ok=True)
+    if args.save_dir:
+        os.makedirs(args.save_dir, exist_ok=True)
     if args.worker is not None and args.time:
         with open(os.path.join(args.out, f"part-{args.worker}.json"), "w") as f:
             json.dump(time_models(recipe, names), f)
     elif args.worker is not None:
-        train_all(recipe, names, args.out, args.worker, args.seeds)
+        train_all(recipe, names, args.out, args.worker, args.seeds, save_dir=args.save_dir)
     elif args.plot_only:
         replot(args.out)
     elif args.time:

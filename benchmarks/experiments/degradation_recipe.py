@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass, replace
 MODELS = ("cifar_plain20", "cifar_plain56", "cifar_resnet20", "cifar_resnet56")
 
 # CPU seconds (process_time) per training iteration at batch 128 and per pass over the 1,000
-# test digits, one thread per process, with the Numba/OpenBLAS kernels of benchmarks/RESULTS.md
+# test digits, one thread per process, with the direct 3x3 convolutions of issue 13
 # (`--time --batch-size 128` on a quiet machine; RESULTS-degradation.md)
 SECONDS_PER_ITERATION = {
-    "cifar_plain20": 0.64, "cifar_plain56": 1.91, "cifar_resnet20": 0.54, "cifar_resnet56": 1.84,
+    "cifar_plain20": 0.33, "cifar_plain56": 0.91, "cifar_resnet20": 0.33, "cifar_resnet56": 1.02,
 }
 SECONDS_PER_TEST_PASS = {
-    "cifar_plain20": 1.5, "cifar_plain56": 4.9, "cifar_resnet20": 1.5, "cifar_resnet56": 5.1,
+    "cifar_plain20": 0.75, "cifar_plain56": 2.1, "cifar_resnet20": 0.8, "cifar_resnet56": 2.3,
 }
 MEASURED_BATCH = 128
 

@@ -65,7 +65,7 @@ def train_step(model, optimizer, x, y):
 
 
 def train_model(name, recipe, log=print):
-    """Train one model for recipe.iterations; returns (rows for the csv, seconds)."""
+    """Train one model for recipe.iterations; returns (rows for the csv, seconds, the model)."""
     model, optimizer, schedule = build(name, recipe)
     train, test = loaders(recipe)
     batches = endless_batches(train)
@@ -84,7 +84,7 @@ def train_model(name, recipe, log=print):
             log(f"{name:15s} iteration {iteration:5d}: train error"
                 f" {rows[-1]['train_error']:.4f}, test error {rows[-1]['test_error']:.4f}"
                 f" ({time.perf_counter() - began:.0f} s)")
-    return rows, time.perf_counter() - began
+    return rows, time.perf_counter() - began, model
 
 
 def time_models(recipe, names, repeats=5, log=print):

@@ -10,17 +10,17 @@ import pytest
 
 from benchmarks.experiments.degradation_recipe import (FULL, MODELS, predicted_seconds,
                                                        split_models)
+import tinyres
 from tinyres.data import mnist
 from tests.helpers.paths import ROOT
-
-
 
 @pytest.mark.skipif(not mnist.available(), reason=f"mnist5k needs: {mnist.DOWNLOAD}")
 def test_quick_run_over_two_seeds_writes_csv_json_and_png(tmp_path):
     pytest.importorskip("matplotlib", reason="the picture needs: pip install matplotlib")
+    weights = tmp_path.parent / "weights"
     done = subprocess.run([sys.executable, "-m", "benchmarks.experiments.degradation", "--quick",
-                           "--out", str(tmp_path), "--seeds", "0", "1"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                           "--out", str(tmp_path), "--seeds", "0", "1", "--save-dir",
+                           str(weights)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "seeds: [0, 1]" in done.stdout
     with open(tmp_path / "degradation.csv", newline="") as f:
@@ -40,6 +40,11 @@ def test_quick_run_over_two_seeds_writes_csv_json_and_png(tmp_path):
     assert (tmp_path / "degradation.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(os.listdir(tmp_path)) == ["degradation.csv", "degradation.json",
                                             "degradation.png"]
+    # --save-dir: every trained model, for `tinyres lesion --checkpoints`
+    assert sorted(os.listdir(weights)) == sorted(f"{m}-seed{s}.npz" for m in MODELS for s in (0, 1))
+    state = tinyres.load(str(weights / "cifar_resnet20-seed1.npz"))
+    model = tinyres.models.get("cifar_resnet20", num_classes=10, in_channels=1)
+    model.load_state_dict(state)
 
 
 def test_bands_are_the_mean_min_and_max_over_seeds(tmp_path):

@@ -93,6 +93,9 @@ def test_the_command_trains_deletes_and_writes_its_results(tmp_path, capsys):
     assert main(["lesion"] + args + ["--jobs", "1", "--checkpoints", checkpoints]) == 0
     again = json.loads((out / "lesion.json").read_text())
     assert again["models"]["cifar_plain20"]["single"] == plain["single"]
+    # the settings say where the models came from, not training settings that did not apply
+    assert again["settings"]["checkpoints"] == checkpoints
+    assert "epochs" in result["settings"] and "epochs" not in again["settings"]
 
 
 @pytest.mark.parametrize("extra,message", [

@@ -28,6 +28,7 @@ ONE_THREAD = {name: "1" for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS"
                                      "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 PASSED_ON = ("data", "epochs", "batch_size", "lr", "seed", "train_limit", "test_limit", "draws",
              "max_deleted", "save_dir", "out", "kernels")
+TRAINING = ("epochs", "batch_size", "lr", "train_limit")  # unused with --checkpoints
 
 
 def add_arguments(parser):
@@ -130,13 +131,18 @@ def run_workers(args, names):
 
 
 def write_results(args, results):
-    settings = {key: getattr(args, key) for key in PASSED_ON if key not in ("out", "save_dir")}
+    kept = [key for key in PASSED_ON if key not in ("out", "save_dir")]
+    if args.checkpoints:  # trained elsewhere: the training settings did not apply
+        kept = [key for key in kept if key not in TRAINING]
+    settings = {key: getattr(args, key) for key in kept}
+    settings.update({"checkpoints": args.checkpoints} if args.checkpoints else {})
     with open(os.path.join(args.out, "lesion.json"), "w", encoding="utf-8") as f:
         json.dump({"settings": settings, "models": results}, f, indent=1)
     lesion_run.write_csv(results, os.path.join(args.out, "lesion.csv"))
     png = os.path.join(args.out, "lesion.png")
+    trained = "loaded checkpoints" if args.checkpoints else f"{args.epochs} epochs"
     try:
-        plot_lesions(results, png, title=f"Lesion study on {args.data}: {args.epochs} epochs,"
+        plot_lesions(results, png, title=f"Lesion study on {args.data}: {trained},"
                                          f" test error on {args.test_limit or 'all'} digits")
     except ImportError as error:
         raise UsageError(str(error)) from error

@@ -25,9 +25,11 @@ def plot_lesions(results, path, title=None, dpi=80, classes=10):
         _single(left, model, result, color)
         _random(right, model, result, color)
     first = next(iter(results.values()))["single"]
+    label = "downsampling block (first of a stage)"
     for row in first:
         if row["downsampling"]:
-            left.axvspan(row["index"] - 0.5, row["index"] + 0.5, color="0.85", lw=0)
+            left.axvspan(row["index"] - 0.5, row["index"] + 0.5, color="0.85", lw=0, label=label)
+            label = None  # one legend entry for all bands
     for ax in (left, right):
         ax.axhline(chance, color="gray", ls=":", lw=1, label=f"chance ({chance:.0f}%)")
         ax.set_ylim(0, 100)

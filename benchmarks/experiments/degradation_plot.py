@@ -1,10 +1,15 @@
 """The degradation picture, drawn from degradation.csv like He et al.'s Fig. 6: plain nets on the
 left, ResNets on the right; training error thin and dashed, test error bold; one colour per
 depth. With several seeds, each line is the mean over the seeds and a shaded band runs from the
-lowest to the highest seed at every point (lighter for the training error)."""
+lowest to the highest seed at every point (lighter for the training error). The error axis is
+logarithmic (whole decades, labelled in percent): the runs start near chance (90%) and end
+below a few percent, where a linear axis would squeeze the final gap between 20 and 56 layers
+(the degradation itself) into a few pixels. An error of exactly 0 is drawn on a dotted floor
+line labelled 0."""
 import csv
 from collections import defaultdict
 
+from tinyres.viz import log_axis
 from tinyres.viz.deps import pyplot
 
 COLORS = {20: "tab:orange", 56: "tab:red"}
@@ -46,6 +51,10 @@ def plot_csv(csv_path, png_path, title=None):
     plt = pyplot()
     curves = read_csv(csv_path)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    bottom, top, floor = log_axis.layout([v for runs in curves.values() for run in runs.values()
+                                          for key in KEYS for v in run[key]])
+    on_axis = (lambda values: values) if floor is None else (
+        lambda values: [floor if v == 0 else v for v in values])
     for ax, family, label in ((axes[0], "plain", "plain"), (axes[1], "resnet", "ResNet")):
         for name in sorted((n for n in curves if family in n), key=_depth):
             depth, runs = _depth(name), curves[name]
@@ -55,8 +64,9 @@ def plot_csv(csv_path, png_path, title=None):
                                       ("test_error", {"lw": 2.2}, 0.25)):
                 iterations, mean, low, high = band(runs, key)
                 if len(runs) > 1:
-                    ax.fill_between(iterations, low, high, color=color, alpha=alpha, lw=0)
-                ax.plot(iterations, mean, color=color, **style,
+                    ax.fill_between(iterations, on_axis(low), on_axis(high), color=color,
+                                    alpha=alpha, lw=0)
+                ax.plot(iterations, on_axis(mean), color=color, **style,
                         label=f"{label}-{depth}{seeds}" if key == "test_error" else None)
         ax.set(title=f"{label} nets", xlabel="iteration")
         ax.grid(True, alpha=0.3)
@@ -65,10 +75,28 @@ def plot_csv(csv_path, png_path, title=None):
             legend += "\nmean of the seeds; band: min to max"
         if ax.lines:
             ax.legend(title=legend, fontsize=9, title_fontsize=8)
-    axes[0].set_ylabel("error (%)")
+    _percent_axis(axes[0], bottom, top, floor)
+    axes[0].set_ylabel("error (%, log scale)")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(png_path, dpi=100)
     plt.close(fig)
     return png_path
+
+
+def _percent_axis(ax, bottom, top, floor):
+    """A log y axis from bottom to top (percent), ticks on whole decades labelled as percentages,
+    and the floor line where zeros are drawn (floor None: no zeros)."""
+    import math
+    ax.set_yscale("log")
+    ax.set_ylim(bottom, top)
+    ticks = [10.0 ** e for e in range(round(math.log10(bottom)), round(math.log10(top)) + 1)
+             if (floor is None or 10.0 ** e > 1.5 * floor) and 10.0 ** e >= bottom]
+    labels = [f"{t:g}%" for t in ticks]
+    if floor is not None:
+        ax.axhline(floor, color="gray", lw=0.8, ls=(0, (1, 2)))
+        ticks, labels = [floor] + ticks, ["0"] + labels
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(labels)
+    ax.minorticks_off()

@@ -213,3 +213,23 @@ def test_epoch_one_test_loss_is_high_because_of_bn_running_statistics():
     with tinyres.no_grad():
         losses = [F.cross_entropy(model(x), y).item() for x, y in shuffled]
     assert sum(losses) / len(losses) < 2 * record["train_loss"]
+
+
+@pytest.mark.slow
+def test_pytorch_shows_the_same_first_epoch_gap(tmp_path):
+    """docs/training.md: bench_train --epochs 1 trains both engines from the same weights on the
+    same batches; their train losses agree to a few percent and in both the test loss is well
+    above the train loss (about 25 s on 2 cores)."""
+    pytest.importorskip("torch")
+    from benchmarks import bench_train
+    from tinyres.data import mnist
+    if not mnist.available():
+        pytest.skip(f"mnist5k needs: {mnist.DOWNLOAD}")
+    out = tmp_path / "train.json"
+    assert bench_train.main(["--epochs", "1", "--json", str(out)]) == 0
+    import json
+    result = json.loads(out.read_text())
+    ours, theirs = result["tinyres"][0], result["torch"][0]
+    assert ours["train_loss"] == pytest.approx(theirs["train_loss"], rel=0.05)
+    for side in (ours, theirs):
+        assert side["test_loss"] > 1.5 * side["train_loss"]

@@ -113,10 +113,13 @@ def test_the_degradation_reading_quotes_the_committed_run():
 def test_the_degradation_reading_holds_for_every_seed():
     """What the text claims seed by seed: the bands of plain-20/plain-56 do not overlap, nor
     those of ResNet-56/plain-56; ResNet-56 ends above ResNet-20 on average."""
-    train = {name: model["train_error"] for name, model in _json("degradation.json")["models"].items()}
+    models = _json("degradation.json")["models"]
+    train = {name: model["train_error"] for name, model in models.items()}
     assert train["cifar_plain56"]["min"] > train["cifar_plain20"]["max"]
     assert train["cifar_resnet56"]["max"] < train["cifar_plain56"]["min"]
     assert train["cifar_resnet56"]["mean"] > train["cifar_resnet20"]["mean"]
+    high, low = train["cifar_resnet56"]["max"], train["cifar_resnet56"]["min"]
+    assert f"the\n  highest {high / low:.1f} times the lowest" in _read(DEGRADATION_MD)
 
 
 def test_the_budget_prediction_quoted_is_the_recipes():
@@ -156,7 +159,7 @@ TUTORIAL_PHRASES = {  # placeholder -> the phrase around it in the tutorial
     "P_RANDOM_2": "two blocks deleted at random give {} on\n  average",
     "R_LATE_MIN": "leaves an error between {} and", "R_LATE_MAX": "and {}; the two",
     "R_DOWN_2": "give {} and", "R_DOWN_3": "and {}. One block",
-    "R_RANDOM_1": "costs {} on average", "R_RANDOM_10": "({} with ten)",
+    "R_RANDOM_1": "at random\n  gives {} on average", "R_RANDOM_10": "({} with ten)",
     "R_RANDOM_3": "({} with three,", "R_RANDOM_4": "{} with four)",
     "R_L10": "`layer1.0` gives {}", "R_L14": "`layer1.4` {}:",
 }

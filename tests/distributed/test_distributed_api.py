@@ -67,3 +67,32 @@ def test_a_ctrl_c_swallowed_inside_a_callback_still_aborts_the_job(monkeypatch, 
     assert codes == [130]
     assert "tinyres train: rank 1 of 2" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
+
+
+def test_an_interrupt_swallowed_by_a_c_callback_prints_no_traceback(monkeypatch, capsys):
+    """Python reports an exception raised inside a C callback as 'Exception ignored in ...' with
+    a traceback (CI saw one when Ctrl-C hit Numba writing its cache); inside abort_on_error a
+    KeyboardInterrupt is left to the one-line message, other exceptions are still reported, and
+    the hook is put back afterwards."""
+    import ctypes
+    import sys
+    from types import SimpleNamespace
+
+    from tinyres.distributed import failure
+    group = SimpleNamespace(comm=SimpleNamespace(Abort=lambda code: None), rank=0, world_size=2)
+    callback_type = ctypes.CFUNCTYPE(None)
+
+    def raising(kind):
+        def body():
+            raise kind("raised in a C callback")
+        return callback_type(body)
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)  # not pytest's: it prints
+    before = sys.unraisablehook
+    with failure.abort_on_error(group, "tinyres train"):  # (it would swallow an AssertionError)
+        raising(KeyboardInterrupt)()  # swallowed by ctypes: reported as unraisable
+        after_interrupt = capsys.readouterr().err
+        raising(ValueError)()
+        after_error = capsys.readouterr().err
+    assert "Traceback" not in after_interrupt
+    assert "ValueError: raised in a C callback" in after_error
+    assert sys.unraisablehook is before

@@ -49,6 +49,9 @@ def abort_on_error(group, prefix="tinyres"):
     which would otherwise leave that rank in MPI_Finalize and the others waiting for it in a
     collective. With one rank both propagate unchanged."""
     previous = _abort_even_if_swallowed(group, prefix)
+    unraisable = sys.unraisablehook
+    if previous is not None:
+        sys.unraisablehook = _quiet_about_interrupts(unraisable)
     try:
         yield
     except Exception as error:
@@ -65,6 +68,17 @@ def abort_on_error(group, prefix="tinyres"):
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+            sys.unraisablehook = unraisable
+
+
+def _quiet_about_interrupts(previous):
+    """An unraisable-exception hook that drops the KeyboardInterrupt a C callback swallowed
+    (Python would print 'Exception ignored in ...' and its traceback): the timer below says
+    'interrupted' in one line and aborts. Other unraisable exceptions go to previous."""
+    def hook(unraisable):
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            previous(unraisable)
+    return hook
 
 
 def _abort_even_if_swallowed(group, prefix):

@@ -7,10 +7,12 @@ the full run must finish in under 45 minutes on an unloaded 2-core machine.
 How the budget was chosen: `python -m benchmarks.experiments.degradation --time` measures each
 model's seconds per training iteration (batch loading included; best of 5 after 2 warm-ups) and
 one pass over the 1,000 test digits, in the run's own configuration: two worker processes of one
-thread each. It reports CPU time (process_time), which counts only what the process itself ran, so it
-stays meaningful on a machine shared with other jobs: a single-threaded worker that has a core to
-itself takes about that long in wall-clock time. SECONDS_PER_ITERATION below holds those figures;
-predicted_seconds() adds them up for a recipe: the slower worker sets the duration.
+thread each. It reports CPU time (process_time), which counts only what the process itself ran,
+so it stays meaningful on a machine shared with other jobs: a single-threaded worker that has a
+core to itself takes about that long in wall-clock time. SECONDS_PER_ITERATION below holds those
+figures; predicted_seconds() adds them up for a recipe: the slower worker sets the duration (a
+best-of-5 figure: the committed three-seed run took 1.2 times its prediction,
+RESULTS-degradation.md).
 """
 from dataclasses import asdict, dataclass, replace
 

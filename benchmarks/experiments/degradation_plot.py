@@ -7,6 +7,7 @@ below a few percent, where a linear axis would squeeze the final gap between 20 
 (the degradation itself) into a few pixels. An error of exactly 0 is drawn on a dotted floor
 line labelled 0."""
 import csv
+import math
 from collections import defaultdict
 
 from tinyres.viz import log_axis
@@ -53,8 +54,9 @@ def plot_csv(csv_path, png_path, title=None):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     bottom, top, floor = log_axis.layout([v for runs in curves.values() for run in runs.values()
                                           for key in KEYS for v in run[key]])
-    on_axis = (lambda values: values) if floor is None else (
-        lambda values: [floor if v == 0 else v for v in values])
+
+    def on_axis(values):  # zeros drawn on the floor line (a log axis cannot show 0)
+        return [floor if v == 0 and floor is not None else v for v in values]
     for ax, family, label in ((axes[0], "plain", "plain"), (axes[1], "resnet", "ResNet")):
         for name in sorted((n for n in curves if family in n), key=_depth):
             depth, runs = _depth(name), curves[name]
@@ -88,7 +90,6 @@ def plot_csv(csv_path, png_path, title=None):
 def _percent_axis(ax, bottom, top, floor):
     """A log y axis from bottom to top (percent), ticks on whole decades labelled as percentages,
     and the floor line where zeros are drawn (floor None: no zeros)."""
-    import math
     ax.set_yscale("log")
     ax.set_ylim(bottom, top)
     ticks = [10.0 ** e for e in range(round(math.log10(bottom)), round(math.log10(top)) + 1)

@@ -129,7 +129,10 @@ class Backend:
 
 def _load_cpu(kernels):
     from tinyres.kernels import cpu
-    return cpu.REFERENCE if kernels == "reference" else cpu.TABLE
+    if kernels == "reference":
+        return cpu.REFERENCE
+    cpu.fast.heap.keep_freed_memory()  # no page faults for each step's fresh activations
+    return cpu.TABLE
 
 
 def _load_cuda(kernels):

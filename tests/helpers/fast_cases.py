@@ -31,6 +31,15 @@ DIRECT = [  # (N, C, K, H, W) of 3x3, stride-1, padding-1 convolutions (direct i
     (4, 8, 4, 1, 40),  # one-row images
     (1, 2, 130, 3, 4),  # many output-channel blocks on a tiny map (threads split channels)
 ]
+WEIGHT_OC = [  # (N, C, K, H, W, stride) of the weight gradient by output-channel vectors
+    (3, 5, 32, 7, 9, 1),  # odd maps, few input channels
+    (2, 17, 64, 1, 1, 1),  # a 1x1 map: every tap but the centre reads the zero border
+    (1, 3, 32, 4, 33, 1),  # long rows
+    (33, 2, 32, 3, 2, 1),  # more images than one chunk holds per thread
+    (3, 16, 32, 9, 9, 2),  # strided, odd size: the last output row reads the bottom border
+    (2, 7, 64, 8, 10, 2),
+    (1, 4, 96, 2, 3, 2),  # three blocks of 32 output channels
+]
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["c", "channel-major"]
 

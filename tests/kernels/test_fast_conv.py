@@ -5,11 +5,11 @@ import numba
 import numpy as np
 import pytest
 
-from tests.helpers.fast_cases import CASES, DIRECT, DTYPES, LAYOUTS, close, in_layout
+from tests.helpers.fast_cases import CASES, DIRECT, DTYPES, LAYOUTS, WEIGHT_OC, close, in_layout
 from tinyres.kernels import cpu
 from tinyres.kernels.cpu import conv as reference_conv
-from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_strided, conv_im2col, conv_winograd,
-                                      layout)
+from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_strided, conv_direct_weight_oc,
+                                      conv_im2col, conv_winograd, layout)
 from tinyres.kernels.cpu.fast import conv as fast_conv
 from tinyres.kernels.shapes import output_size
 
@@ -81,6 +81,42 @@ def test_direct_3x3_kernels_match_the_reference(monkeypatch, shape, dtype, which
         slow = cpu.REFERENCE[name](*a, (1, 1), (1, 1))
         assert fast.dtype == dtype and fast.shape == slow.shape, name
         close(fast, slow, dtype, float(np.abs(slow).max()))
+
+
+@pytest.mark.parametrize("shape", WEIGHT_OC, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("which", LAYOUTS)
+def test_weight_gradient_by_output_channels_matches_the_reference(monkeypatch, shape, dtype,
+                                                                  which):
+    monkeypatch.setattr(conv_direct_weight_oc, "CHUNK_BYTES", 4096)  # many chunks per thread
+    n, c, k, h, w, s = shape
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    gy = rng.standard_normal((n, k, output_size(h, 3, s, 1), output_size(w, 3, s, 1)))
+    gy = gy.astype(dtype)
+    args = (gy, x, (k, c, 3, 3), (s, s), (1, 1))
+    taken = conv_direct_weight_oc.applies(x.shape, args[2], (s, s), (1, 1), dtype)
+    assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
+    fast = cpu.TABLE["conv2d_backward_weight"](*[in_layout(a, which) if isinstance(a, np.ndarray)
+                                                 else a for a in args])
+    slow = cpu.REFERENCE["conv2d_backward_weight"](*args)
+    assert fast.dtype == dtype and fast.shape == slow.shape and fast.flags.c_contiguous
+    close(fast, slow, dtype, float(np.abs(slow).max()))
+
+
+def test_weight_gradient_by_output_channels_is_taken_where_it_was_measured_faster():
+    # benchmarks/RESULTS.md, "Weight gradient by output-channel vectors"
+    ok = conv_direct.simd.HAS_AVX512
+
+    def taken(c, k, stride):
+        return fast_conv._weight_by_output_channels((8, c, 16, 16), (k, c, 3, 3), stride, (1, 1),
+                                                    np.float32)
+    assert taken(32, 32, (1, 1)) == ok and taken(64, 64, (1, 1)) == ok
+    assert not taken(128, 128, (1, 1))  # Winograd does 2.25x fewer multiplications
+    assert taken(16, 32, (2, 2)) == ok and taken(256, 256, (2, 2)) == ok
+    assert not taken(256, 512, (2, 2))  # the threads' sums leave L2
+    assert not taken(16, 16, (1, 1)) and not taken(16, 48, (2, 2))  # not a multiple of 32
+    assert not taken(32, 32, (2, 1))
 
 
 def test_direct_kernels_are_taken_for_float32_on_avx512_where_they_fit():

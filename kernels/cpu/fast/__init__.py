@@ -3,11 +3,11 @@
 computes which convolution: direct, Winograd, im2col + GEMM by image groups or by rows),
 batchnorm.py, pool.py, elementwise.py, linear.py, optim.py. What they share: layout.py (image
 batches stored channel-major), threads.py (one thread pool, OpenBLAS kept single-threaded inside
-it), scratch.py (per-thread temporaries), numba_setup.py, simd.py (LLVM IR for the direct
-convolutions' micro-kernels). Every fast kernel has the reference kernel's signature and
-results (tests/kernels/test_fast_*.py).
+it), scratch.py (per-thread temporaries), heap.py (freed memory kept for the next step),
+numba_setup.py, simd.py (LLVM IR for the direct convolutions' micro-kernels). Every fast kernel
+has the reference kernel's signature and results (tests/kernels/test_fast_*.py).
 """
-from . import batchnorm, conv, elementwise, linear, optim, pool
+from . import batchnorm, conv, elementwise, heap, linear, optim, pool
 
 FAST = {
     "add": elementwise.add,

@@ -4,7 +4,12 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     3x3, stride 1, padding 1, float32, on AVX-512 (conv_direct.applies), at most
     DIRECT_MAX_CHANNELS input and output channels (the CIFAR ResNets, ResNet's first stage):
                                 direct, register-blocked: conv_direct.py (forward and
-                                backward-data), conv_direct_weight.py (backward-weight)
+                                backward-data); backward-weight by output-channel vectors
+                                (conv_direct_weight_oc.py) for a multiple of 32 output
+                                channels, else by pixel vectors (conv_direct_weight.py)
+    3x3, stride 2, padding 1, float32, on AVX-512, at most OC_WEIGHT_MAX_PRODUCT input times
+    output channels, a multiple of 32 output channels (the stages' first convolutions up to
+    256 channels): backward-weight by output-channel vectors (conv_direct_weight_oc.py)
     strided, float32, on AVX-512, at most DIRECT_MAX_CHANNELS channels (ResNet's 7x7/2 stem,
     the CIFAR ResNets' 3x3/2):  forward direct on the input's phases (conv_direct_strided.py);
                                 backward as below
@@ -23,12 +28,13 @@ the others, or on a machine where they are slower).
 """
 import os
 
-from . import (conv_direct, conv_direct_strided, conv_direct_weight, conv_gemm, conv_rows,
-               conv_winograd)
+from . import (conv_direct, conv_direct_strided, conv_direct_weight, conv_direct_weight_oc,
+               conv_gemm, conv_rows, conv_winograd)
 from .conv_plan import Plan
 
 DIRECT = os.environ.get("TINYRES_DIRECT_CONV", "1") != "0"
 DIRECT_MAX_CHANNELS = 64
+OC_WEIGHT_MAX_PRODUCT = 256 * 256  # beyond, each thread's sums (36 bytes per K*C) leave L2
 
 
 def _direct(x_shape, w_shape, stride, padding, dtype):
@@ -39,6 +45,14 @@ def _direct(x_shape, w_shape, stride, padding, dtype):
 def _direct_strided(x_shape, w_shape, stride, padding, dtype):
     return (DIRECT and max(w_shape[:2]) <= DIRECT_MAX_CHANNELS
             and conv_direct_strided.applies(x_shape, w_shape, stride, padding, dtype))
+
+
+def _weight_by_output_channels(x_shape, w_shape, stride, padding, dtype):
+    if not (DIRECT and conv_direct_weight_oc.applies(x_shape, w_shape, stride, padding, dtype)):
+        return False
+    if tuple(stride) == (1, 1):
+        return max(w_shape[:2]) <= DIRECT_MAX_CHANNELS
+    return w_shape[0] * w_shape[1] <= OC_WEIGHT_MAX_PRODUCT
 
 
 def _gemm(plan):
@@ -70,6 +84,8 @@ def conv2d_backward_data(gy, w, x_shape, stride, padding):
 
 def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
+    if _weight_by_output_channels(x.shape, w_shape, stride, padding, x.dtype):
+        return conv_direct_weight_oc.conv2d_backward_weight(gy, x, stride)
     if _direct(x.shape, w_shape, stride, padding, x.dtype):
         return conv_direct_weight.conv2d_backward_weight(gy, x)
     if conv_winograd.applies(x.shape, w_shape, stride, padding):

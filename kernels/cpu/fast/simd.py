@@ -11,10 +11,16 @@ the helpers below emit the pieces such a micro-kernel is made of:
     broadcast_load         one float copied to all 16 lanes
     fma                    a * b + c in one rounding (llvm.fma.v16f32)
 
-and two small kernels made of them, copy and fill_zero (float32 rows, 16 at a time).
+and three small kernels made of them: copy and fill_zero (float32 rows, 16 at a time), and
+transpose_block (a 16x16 block of floats transposed in registers).
 
 They are generic LLVM intrinsics: LLVM lowers them for any x86 target (as two AVX2 halves, or
 scalar code), so the kernels are correct everywhere, and fast where AVX-512 is (HAS_AVX512).
+
+Editing a micro-kernel: Numba's on-disk cache (cache=True) is keyed on the file of the function
+that calls an intrinsic, not on the intrinsic's own file, so after changing a tile module delete
+the cached machine code of its callers (kernels/cpu/fast/__pycache__/*.nbi and *.nbc), or the
+old code keeps running.
 """
 import llvmlite.binding as llvm
 from llvmlite import ir
@@ -194,3 +200,38 @@ def fill_zero(typingctx, dst, start, count):
                      _tail_mask(builder, builder.sub(n, done)))
         return context.get_dummy_value()
     return types.void(dst, types.int64, types.int64), codegen
+
+
+def _transpose16(builder, rows):
+    """16 vectors (the rows of a 16x16 block) -> the block's 16 columns: 4 rounds in which
+    rows i and i + b (i without bit b, b = 1, 2, 4, 8) swap their off-diagonal b x b blocks
+    (64 two-vector shuffles)."""
+    rows = list(rows)
+    b = 1
+    while b < LANES:
+        for i in range(LANES):
+            if i & b:
+                continue
+            x, y = rows[i], rows[i + b]
+            low = [lane if not lane & b else LANES + lane - b for lane in range(LANES)]
+            high = [lane + b if not lane & b else LANES + lane for lane in range(LANES)]
+            rows[i], rows[i + b] = [builder.shuffle_vector(
+                x, y, ir.Constant(ir.VectorType(I32, LANES), lanes)) for lanes in (low, high)]
+        b *= 2
+    return rows
+
+
+@intrinsic
+def transpose_block(typingctx, dst, dst_start, dst_stride, src, src_start, src_stride):
+    """dst[dst_start + j * dst_stride + i] = src[src_start + i * src_stride + j] for i, j < 16:
+    a 16x16 block of float32, transposed (16 loads, 64 shuffles, 16 stores)."""
+    def codegen(context, builder, signature, args):
+        d = data_pointer(context, builder, signature.args[0], args[0])
+        s = data_pointer(context, builder, signature.args[3], args[3])
+        rows = [load(builder, offset(builder, s, builder.add(args[4], builder.mul(
+            ir.Constant(I64, i), args[5])))) for i in range(LANES)]
+        for j, column in enumerate(_transpose16(builder, rows)):
+            store(builder, column, offset(builder, d, builder.add(args[1], builder.mul(
+                ir.Constant(I64, j), args[2]))))
+        return context.get_dummy_value()
+    return types.void(dst, types.int64, types.int64, src, types.int64, types.int64), codegen

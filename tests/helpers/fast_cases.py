@@ -39,6 +39,8 @@ WEIGHT_OC = [  # (N, C, K, H, W, stride) of the weight gradient by output-channe
     (3, 16, 32, 9, 9, 2),  # strided, odd size: the last output row reads the bottom border
     (2, 7, 64, 8, 10, 2),
     (1, 4, 96, 2, 3, 2),  # three blocks of 32 output channels
+    (3, 6, 16, 9, 7, 1),  # 16 output channels: the tile for two input channels
+    (2, 2, 48, 5, 6, 2),  # three blocks of 16, strided
 ]
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["c", "channel-major"]

@@ -115,8 +115,9 @@ def test_weight_gradient_by_output_channels_is_taken_where_it_was_measured_faste
     assert not taken(128, 128, (1, 1))  # Winograd does 2.25x fewer multiplications
     assert taken(16, 32, (2, 2)) == ok and taken(256, 256, (2, 2)) == ok
     assert not taken(256, 512, (2, 2))  # the threads' sums leave L2
-    assert not taken(16, 16, (1, 1)) and not taken(16, 48, (2, 2))  # not a multiple of 32
-    assert not taken(32, 32, (2, 1))
+    assert taken(16, 16, (1, 1)) == ok and taken(16, 48, (2, 2)) == ok  # blocks of 16
+    assert not taken(3, 16, (1, 1))  # blocks of 16 take input channels two at a time
+    assert not taken(16, 24, (1, 1)) and not taken(32, 32, (2, 1))
 
 
 def test_direct_kernels_are_taken_for_float32_on_avx512_where_they_fit():

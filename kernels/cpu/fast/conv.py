@@ -5,11 +5,12 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     DIRECT_MAX_CHANNELS input and output channels (the CIFAR ResNets, ResNet's first stage):
                                 direct, register-blocked: conv_direct.py (forward and
                                 backward-data); backward-weight by output-channel vectors
-                                (conv_direct_weight_oc.py) for a multiple of 32 output
-                                channels, else by pixel vectors (conv_direct_weight.py)
+                                (conv_direct_weight_oc.py) where it applies (a multiple of
+                                16 output channels), else by pixel vectors
+                                (conv_direct_weight.py)
     3x3, stride 2, padding 1, float32, on AVX-512, at most OC_WEIGHT_MAX_PRODUCT input times
-    output channels, a multiple of 32 output channels (the stages' first convolutions up to
-    256 channels): backward-weight by output-channel vectors (conv_direct_weight_oc.py)
+    output channels (the stages' first convolutions up to 256 channels): backward-weight by
+    output-channel vectors where it applies (conv_direct_weight_oc.py)
     strided, float32, on AVX-512, at most DIRECT_MAX_CHANNELS channels (ResNet's 7x7/2 stem,
     the CIFAR ResNets' 3x3/2):  forward direct on the input's phases (conv_direct_strided.py);
                                 backward as below

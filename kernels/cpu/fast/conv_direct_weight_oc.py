@@ -1,21 +1,22 @@
-"""The weight gradient of a 3x3, padding-1 convolution (stride 1 or 2) in float32 with 32, 64,
-... output channels, computed directly by the tile of conv_direct_weight_oc_tile.py, which
-vectorises over output channels:
+"""The weight gradient of a 3x3, padding-1 convolution (stride 1 or 2) in float32 with a
+multiple of 16 output channels, computed directly by the tiles of conv_direct_weight_oc_tile.py,
+which vectorise over output channels:
 
     gw[k, c, r, s] = sum over output pixels (m, i, j) of
                      gy[k, m, i, j] * x[c, m, i*stride + r - 1, j*stride + s - 1]   (0 outside)
 
 Each thread takes a range of images and walks it a few images at a time (as many as fill about
 CHUNK_BYTES). Per chunk it copies x into scratch memory with a zero border around every image
-(so that the tile needs no masks), and gy pixel-major in blocks of KB = 32 output channels (so
-that one pixel's 32 gradients are two vectors); then, for every block of output channels and
-every input channel, the tile adds the chunk's tap sums to one float per (k, c, tap). The
-threads' sums are added at the end.
+(so that the tile needs no masks), and gy pixel-major in blocks of KB output channels (so
+that one pixel's KB gradients are KB / 16 vectors); then, for every block of output channels and
+every input channel (two at a time when KB = 16), the tile adds the chunk's tap sums to one float
+per (k, c, tap). The threads' sums are added at the end. KB = 32 where the output channels are a
+multiple of 32, else 16 (the tile for two input channels then needs an even number of them).
 """
 import numpy as np
 
 from . import simd, threads
-from .conv_direct_weight_oc_tile import KB, TAPS, weight_oc_tile
+from .conv_direct_weight_oc_tile import TAPS, tile_16x2, tile_32x1
 from .layout import channel_major
 from .numba_setup import njit
 
@@ -24,10 +25,17 @@ CHUNK_BYTES = 256 << 10  # padded x and pixel-major gy of one chunk stay in L2
 
 def applies(x_shape, w_shape, stride, padding, dtype):
     """True for what this module computes: 3x3, padding 1, stride 1 or 2 (both ways alike),
-    float32, a multiple of KB output channels, on a machine with AVX-512."""
+    float32, on a machine with AVX-512, a multiple of 32 output channels, or of 16 with an even
+    number of input channels."""
+    k, c = w_shape[:2]
     return (simd.HAS_AVX512 and np.dtype(dtype) == np.float32 and tuple(w_shape[2:]) == (3, 3)
             and tuple(padding) == (1, 1) and tuple(stride) in ((1, 1), (2, 2))
-            and w_shape[0] % KB == 0)
+            and (k % 32 == 0 or (k % 16 == 0 and c % 2 == 0)))
+
+
+def block(k):
+    """Output channels per tile: 32 where they are a multiple of 32, else 16."""
+    return 32 if k % 32 == 0 else 16
 
 
 @njit(nogil=True, cache=True)
@@ -49,13 +57,13 @@ def _pixel_major(gy, p0, p1, gt):
     16x16 blocks transposed in registers, the last < 16 pixels one by one."""
     full = p0 + (p1 - p0) // simd.LANES * simd.LANES
     gys, gts = gy.reshape(-1), gt.reshape(-1)
-    stride = gy.shape[1]
+    stride, kb_size = gy.shape[1], gt.shape[2]
     for kb in range(gt.shape[0]):
-        for half in range(0, KB, simd.LANES):
-            k0 = kb * KB + half
+        for half in range(0, kb_size, simd.LANES):
+            k0 = kb * kb_size + half
             for p in range(p0, full, simd.LANES):
-                simd.transpose_block(gts, (kb * gt.shape[1] + p - p0) * KB + half, KB,
-                                     gys, k0 * stride + p, stride)
+                simd.transpose_block(gts, (kb * gt.shape[1] + p - p0) * kb_size + half,
+                                     kb_size, gys, k0 * stride + p, stride)
             for kk in range(simd.LANES):
                 for p in range(full, p1):
                     gt[kb, p - p0, half + kk] = gy[k0 + kk, p]
@@ -66,19 +74,24 @@ def _weight_sums(x, gy, acc, p_size, q_size, stride, m_lo, m_hi, chunk):
     """acc (K/KB, C, TAPS*KB) += the tap sums over images m_lo..m_hi-1; x (C, N, H, W),
     gy (K, N*P*Q)."""
     c, h, w = x.shape[0], x.shape[2], x.shape[3]
-    blocks, image = acc.shape[0], p_size * q_size
+    blocks, image, kb_size = acc.shape[0], p_size * q_size, acc.shape[2] // TAPS
     xp = np.zeros((c, chunk, h + 2, w + 2), dtype=np.float32)
-    gt = np.empty((blocks, chunk * image, KB), dtype=np.float32)
-    x_image = (h + 2) * (w + 2)
+    gt = np.empty((blocks, chunk * image, kb_size), dtype=np.float32)
+    x_image, x_channel = (h + 2) * (w + 2), chunk * (h + 2) * (w + 2)
     for m0 in range(m_lo, m_hi, chunk):
         m1 = min(m_hi, m0 + chunk)
         _pad_images(x, m0, m1, xp)
         _pixel_major(gy, m0 * image, m1 * image, gt)
         for kb in range(blocks):
             g = gt[kb].reshape(-1)
-            for ci in range(c):
-                weight_oc_tile(xp[ci].reshape(-1), g, acc[kb, ci], m1 - m0, p_size, q_size,
-                               stride, x_image, w + 2)
+            if kb_size == 32:
+                for ci in range(c):
+                    tile_32x1(xp[ci].reshape(-1), g, acc[kb, ci], m1 - m0, p_size, q_size,
+                              stride, x_image, w + 2, x_channel)
+            else:
+                for ci in range(0, c, 2):
+                    tile_16x2(xp[ci:].reshape(-1), g, acc[kb, ci:].reshape(-1), m1 - m0,
+                              p_size, q_size, stride, x_image, w + 2, x_channel)
 
 
 def _chunk(c, k, h, w, pq):
@@ -92,15 +105,16 @@ def conv2d_backward_weight(gy, x, stride):
     xc, gc = channel_major(x), channel_major(gy)
     c, n, h, w = xc.shape
     k, _, p, q = gc.shape
-    blocks = k // KB
+    kb = block(k)
+    blocks = k // kb
     chunk = _chunk(c, k, h, w, p * q)
     rows = gc.reshape(k, -1)
 
     def work(task):
-        acc = np.zeros((blocks, c, TAPS * KB), dtype=np.float32)
+        acc = np.zeros((blocks, c, TAPS * kb), dtype=np.float32)
         _weight_sums(xc, rows, acc, p, q, stride[0], task[0], task[1],
                      max(1, min(chunk, task[1] - task[0])))
         return acc
     acc = threads.parallel_sum(work, threads.ranges(n, 1))
-    sums = acc.reshape(blocks, c, 3, 3, KB).transpose(0, 4, 1, 2, 3)
+    sums = acc.reshape(blocks, c, 3, 3, kb).transpose(0, 4, 1, 2, 3)
     return np.ascontiguousarray(sums.reshape(k, c, 3, 3))

@@ -42,6 +42,12 @@ WEIGHT_OC = [  # (N, C, K, H, W, stride) of the weight gradient by output-channe
     (3, 6, 16, 9, 7, 1),  # 16 output channels: the tile for two input channels
     (2, 2, 48, 5, 6, 2),  # three blocks of 16, strided
 ]
+STRIDED_OC = [  # (N, C, K, H, W) of 3x3, stride-2, padding-1 forward passes by output-channel
+    (3, 5, 32, 7, 9),  # vectors: odd maps (rows of 5 = 4 + 1 pixels)
+    (2, 1, 64, 2, 2),  # a 1x1 output
+    (5, 17, 32, 16, 30),  # rows of 15 = 12 + 1 + 1 + 1; more images than one chunk holds
+    (1, 3, 96, 56, 56),  # rows of 28 = 4 x 7; three blocks of 32
+]
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["c", "channel-major"]
 

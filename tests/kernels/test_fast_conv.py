@@ -5,11 +5,12 @@ import numba
 import numpy as np
 import pytest
 
-from tests.helpers.fast_cases import CASES, DIRECT, DTYPES, LAYOUTS, WEIGHT_OC, close, in_layout
+from tests.helpers.fast_cases import (CASES, DIRECT, DTYPES, LAYOUTS, STRIDED_OC, WEIGHT_OC, close,
+                                      in_layout)
 from tinyres.kernels import cpu
 from tinyres.kernels.cpu import conv as reference_conv
-from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_strided, conv_direct_weight_oc,
-                                      conv_im2col, conv_winograd, layout)
+from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_oc, conv_direct_strided,
+                                      conv_direct_weight_oc, conv_im2col, conv_winograd, layout)
 from tinyres.kernels.cpu.fast import conv as fast_conv
 from tinyres.kernels.shapes import output_size
 
@@ -102,6 +103,32 @@ def test_weight_gradient_by_output_channels_matches_the_reference(monkeypatch, s
     slow = cpu.REFERENCE["conv2d_backward_weight"](*args)
     assert fast.dtype == dtype and fast.shape == slow.shape and fast.flags.c_contiguous
     close(fast, slow, dtype, float(np.abs(slow).max()))
+
+
+@pytest.mark.parametrize("shape", STRIDED_OC, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("which", LAYOUTS)
+def test_strided_forward_by_output_channels_matches_the_reference(monkeypatch, shape, dtype,
+                                                                  which):
+    monkeypatch.setattr(conv_direct_oc, "CHUNK_BYTES", 4096)  # many chunks per thread
+    n, c, k, h, w = shape
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    wt = rng.standard_normal((k, c, 3, 3)).astype(dtype)
+    taken = fast_conv._strided_by_output_channels(x.shape, wt.shape, (2, 2), (1, 1), dtype)
+    assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
+    fast = cpu.TABLE["conv2d_forward"](in_layout(x, which), wt, (2, 2), (1, 1))
+    slow = cpu.REFERENCE["conv2d_forward"](x, wt, (2, 2), (1, 1))
+    assert fast.dtype == dtype and fast.shape == slow.shape
+    close(fast, slow, dtype, float(np.abs(slow).max()))
+
+
+@pytest.mark.parametrize("width", range(1, 61))
+def test_output_rows_are_cut_into_pieces_that_have_a_tile(width):
+    cuts = conv_direct_oc.pieces(width)
+    assert set(cuts[:, 1]) <= set(conv_direct_oc.WIDTHS)
+    assert cuts[0, 0] == 0 and (cuts[1:, 0] == np.cumsum(cuts[:-1, 1])).all()
+    assert cuts[:, 1].sum() == width
 
 
 def test_weight_gradient_by_output_channels_is_taken_where_it_was_measured_faster():

@@ -11,8 +11,10 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     3x3, stride 2, padding 1, float32, on AVX-512, at most OC_WEIGHT_MAX_PRODUCT input times
     output channels (the stages' first convolutions up to 256 channels): backward-weight by
     output-channel vectors where it applies (conv_direct_weight_oc.py)
+    3x3, stride 2, padding 1, float32, on AVX-512, a multiple of 32 output channels (every
+    stage's first convolution):  forward by output-channel vectors (conv_direct_oc.py)
     strided, float32, on AVX-512, at most DIRECT_MAX_CHANNELS channels (ResNet's 7x7/2 stem,
-    the CIFAR ResNets' 3x3/2):  forward direct on the input's phases (conv_direct_strided.py);
+    other strided 3x3):         forward direct on the input's phases (conv_direct_strided.py);
                                 backward as below
     3x3, stride 1, padding 1, maps >= 8x8, >= 8 input channels (conv_winograd.applies):
                                 Winograd F(2x2, 3x3) (conv_winograd.py)
@@ -29,8 +31,8 @@ the others, or on a machine where they are slower).
 """
 import os
 
-from . import (conv_direct, conv_direct_strided, conv_direct_weight, conv_direct_weight_oc,
-               conv_gemm, conv_rows, conv_winograd)
+from . import (conv_direct, conv_direct_oc, conv_direct_strided, conv_direct_weight,
+               conv_direct_weight_oc, conv_gemm, conv_rows, conv_winograd)
 from .conv_plan import Plan
 
 DIRECT = os.environ.get("TINYRES_DIRECT_CONV", "1") != "0"
@@ -46,6 +48,11 @@ def _direct(x_shape, w_shape, stride, padding, dtype):
 def _direct_strided(x_shape, w_shape, stride, padding, dtype):
     return (DIRECT and max(w_shape[:2]) <= DIRECT_MAX_CHANNELS
             and conv_direct_strided.applies(x_shape, w_shape, stride, padding, dtype))
+
+
+def _strided_by_output_channels(x_shape, w_shape, stride, padding, dtype):
+    return (DIRECT and tuple(stride) == (2, 2)
+            and conv_direct_oc.applies(x_shape, w_shape, stride, padding, dtype))
 
 
 def _weight_by_output_channels(x_shape, w_shape, stride, padding, dtype):
@@ -65,6 +72,8 @@ def conv2d_forward(x, w, stride, padding):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major."""
     if _direct(x.shape, w.shape, stride, padding, x.dtype):
         return conv_direct.conv2d_forward(x, w)
+    if _strided_by_output_channels(x.shape, w.shape, stride, padding, x.dtype):
+        return conv_direct_oc.conv2d_forward(x, w, stride)
     if _direct_strided(x.shape, w.shape, stride, padding, x.dtype):
         return conv_direct_strided.conv2d_forward(x, w, stride, padding)
     if conv_winograd.applies(x.shape, w.shape, stride, padding):

@@ -39,7 +39,7 @@ def block(k):
 
 
 @njit(nogil=True, cache=True)
-def _pad_images(x, m0, m1, xp):
+def pad_images(x, m0, m1, xp):
     """xp (C, M, H+2, W+2): images m0..m1-1 of x (C, N, H, W) inside its zero border."""
     c, n, h, w = x.shape
     xs, xps = x.reshape(-1), xp.reshape(-1)
@@ -80,7 +80,7 @@ def _weight_sums(x, gy, acc, p_size, q_size, stride, m_lo, m_hi, chunk):
     x_image, x_channel = (h + 2) * (w + 2), chunk * (h + 2) * (w + 2)
     for m0 in range(m_lo, m_hi, chunk):
         m1 = min(m_hi, m0 + chunk)
-        _pad_images(x, m0, m1, xp)
+        pad_images(x, m0, m1, xp)
         _pixel_major(gy, m0 * image, m1 * image, gt)
         for kb in range(blocks):
             g = gt[kb].reshape(-1)

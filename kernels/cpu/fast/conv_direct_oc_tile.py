@@ -1,0 +1,68 @@
+"""The micro-kernels of the direct 3x3 convolution by output-channel vectors (conv_direct_oc.py):
+one tile of KB = 32 output channels x PW consecutive output pixels of one row, kept in 2 * PW
+vector registers while it sums over all input channels and the 9 taps,
+
+    y[k, m, i, j] = sum over c, r, s of  w[k, c, r, s] * xpad[c, m, i*stride + r, j*stride + s]
+
+where xpad is x with one zero row and column around each image (padding 1). Vectorised over the
+output channels: per (c, tap) the tile loads the tap's 32 weights (two vectors, packed
+(C, 9, KB) by the caller), broadcasts each of the PW input values it multiplies to 16 lanes and
+makes 2 * PW fused multiply-adds: with PW = 12, 24 FMAs for 14 loads, no lane masks (the zeros
+are in xpad). At the end it stores its PW * KB sums pixel by pixel (KB channels contiguous); the
+caller turns them back into channel-major rows.
+
+One tile per PW (a loop over pixels would keep the accumulators in memory): WIDTHS lists the
+widths that have one, and conv_direct_oc.pieces cuts an output row into such widths.
+"""
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from . import simd
+
+KV = 2  # 16-float vectors of output channels per tile
+KB = KV * simd.LANES  # output channels per tile
+TAPS = 9
+
+
+def _tile(pw):
+    """The tile for PW = pw pixels: 2 * pw accumulators."""
+    def conv_oc_tile(typingctx, xp, wp, yt, x_start, channels, x_channel, x_row, stride):
+        """yt[KB * j + kk] = output channel kk of the tile's pixel j < pw, for
+        sum over ci < channels, r, s of wp[(ci * 9 + 3 r + s) * KB + kk]
+        * xp[x_start + ci * x_channel + r * x_row + j * stride + s]."""
+        signature = types.void(xp, wp, yt, *([types.int64] * 5))
+
+        def codegen(context, builder, sig, args):
+            xp, wp, yp = [simd.data_pointer(context, builder, t, a)
+                          for t, a in zip(sig.args[:3], args[:3])]
+            x_start, channels, x_channel, x_row, stride = args[3:]
+            i64 = simd.I64
+            accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(KV * pw)]
+            columns = [builder.mul(i64(j), stride) for j in range(pw)]
+            with cgutils.for_range(builder, channels) as channel:
+                x_at = builder.add(x_start, builder.mul(channel.index, x_channel))
+                w_at = builder.mul(channel.index, i64(TAPS * KB))
+                for r in range(3):
+                    for s in range(3):
+                        w_tap = builder.add(w_at, i64((3 * r + s) * KB))
+                        ws = [simd.load(builder, simd.offset(builder, wp, builder.add(
+                            w_tap, i64(v * simd.LANES)))) for v in range(KV)]
+                        x_tap = builder.add(x_at, builder.add(builder.mul(i64(r), x_row),
+                                                              i64(s)))
+                        for j in range(pw):
+                            xs = simd.broadcast_load(builder, simd.offset(
+                                builder, xp, builder.add(x_tap, columns[j])))
+                            for v in range(KV):
+                                a = accs[j * KV + v]
+                                builder.store(simd.fma(builder, ws[v], xs, builder.load(a)), a)
+            for j in range(KV * pw):  # pixel j // KV, channels 16 (j % KV) onwards
+                simd.store(builder, builder.load(accs[j]), simd.offset(builder, yp,
+                                                                       j * simd.LANES))
+            return context.get_dummy_value()
+        return signature, codegen
+    return intrinsic(conv_oc_tile)
+
+
+tile_12, tile_8, tile_7, tile_4, tile_1 = (_tile(pw) for pw in (12, 8, 7, 4, 1))
+WIDTHS = (12, 8, 7, 4, 1)  # the widths with a tile, widest first

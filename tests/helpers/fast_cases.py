@@ -48,6 +48,12 @@ STRIDED_OC = [  # (N, C, K, H, W) of 3x3, stride-2, padding-1 forward passes by 
     (5, 17, 32, 16, 30),  # rows of 15 = 12 + 1 + 1 + 1; more images than one chunk holds
     (1, 3, 96, 56, 56),  # rows of 28 = 4 x 7; three blocks of 32
 ]
+STRIDED_DATA_OC = [  # (N, C, K, H, W) of 3x3, stride-2, padding-1 backward-data passes in phases
+    (3, 32, 5, 7, 9),  # odd maps: phases of 4x5, 4x4, 3x5, 3x4 pixels
+    (2, 64, 3, 8, 6),  # even maps: the last row and column read gy's zero border
+    (1, 96, 4, 1, 1),  # a 1x1 input: three phases are empty
+    (5, 32, 64, 15, 2),  # more images than one chunk holds
+]
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["c", "channel-major"]
 

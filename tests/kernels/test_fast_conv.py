@@ -5,8 +5,8 @@ import numba
 import numpy as np
 import pytest
 
-from tests.helpers.fast_cases import (CASES, DIRECT, DTYPES, LAYOUTS, STRIDED_OC, WEIGHT_OC, close,
-                                      in_layout)
+from tests.helpers.fast_cases import (CASES, DIRECT, DTYPES, LAYOUTS, STRIDED_DATA_OC, STRIDED_OC,
+                                      WEIGHT_OC, close, in_layout)
 from tinyres.kernels import cpu
 from tinyres.kernels.cpu import conv as reference_conv
 from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_oc, conv_direct_strided,
@@ -121,6 +121,42 @@ def test_strided_forward_by_output_channels_matches_the_reference(monkeypatch, s
     slow = cpu.REFERENCE["conv2d_forward"](x, wt, (2, 2), (1, 1))
     assert fast.dtype == dtype and fast.shape == slow.shape
     close(fast, slow, dtype, float(np.abs(slow).max()))
+
+
+@pytest.mark.parametrize("shape", STRIDED_DATA_OC, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("which", LAYOUTS)
+def test_strided_backward_data_in_phases_matches_the_reference(monkeypatch, shape, dtype, which):
+    monkeypatch.setattr(conv_direct_oc, "CHUNK_BYTES", 4096)  # many chunks per thread
+    n, c, k, h, w = shape
+    rng = np.random.default_rng(14)
+    wt = rng.standard_normal((k, c, 3, 3)).astype(dtype)
+    gy = rng.standard_normal((n, k, output_size(h, 3, 2, 1), output_size(w, 3, 2, 1)))
+    gy = gy.astype(dtype)
+    taken = fast_conv._strided_data_by_phases((n, c, h, w), wt.shape, (2, 2), (1, 1), dtype)
+    assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
+    fast = cpu.TABLE["conv2d_backward_data"](in_layout(gy, which), wt, (n, c, h, w), (2, 2),
+                                             (1, 1))
+    slow = cpu.REFERENCE["conv2d_backward_data"](gy, wt, (n, c, h, w), (2, 2), (1, 1))
+    assert fast.dtype == dtype and fast.shape == slow.shape
+    close(fast, slow, dtype, float(np.abs(slow).max()))
+
+
+def test_strided_passes_by_output_channels_are_taken_where_they_were_measured_faster():
+    # benchmarks/RESULTS.md, "Strided convolutions by output-channel vectors"
+    ok = conv_direct.simd.HAS_AVX512
+
+    def forward(c, k):
+        return fast_conv._strided_by_output_channels((8, c, 16, 16), (k, c, 3, 3), (2, 2),
+                                                     (1, 1), np.float32)
+
+    def data(c, k):
+        return fast_conv._strided_data_by_phases((8, c, 16, 16), (k, c, 3, 3), (2, 2), (1, 1),
+                                                 np.float32)
+    assert forward(16, 32) == ok and forward(512, 512) == ok and not forward(32, 48)
+    assert data(32, 64) == ok and data(64, 128) == ok and data(128, 128) == ok
+    assert not data(16, 32)  # gx's channels (16) are not a multiple of 32
+    assert not data(128, 256)  # 256 gy channels: a block's weights leave L2
 
 
 @pytest.mark.parametrize("width", range(1, 61))

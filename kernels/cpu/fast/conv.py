@@ -12,7 +12,10 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     output channels (the stages' first convolutions up to 256 channels): backward-weight by
     output-channel vectors where it applies (conv_direct_weight_oc.py)
     3x3, stride 2, padding 1, float32, on AVX-512, a multiple of 32 output channels (every
-    stage's first convolution):  forward by output-channel vectors (conv_direct_oc.py)
+    stage's first convolution):  forward by output-channel vectors (conv_direct_oc.py);
+                                backward-data too, in four phases, where the input channels
+                                are a multiple of 32 and the output channels at most
+                                OC_DATA_MAX_OUTPUTS
     strided, float32, on AVX-512, at most DIRECT_MAX_CHANNELS channels (ResNet's 7x7/2 stem,
     other strided 3x3):         forward direct on the input's phases (conv_direct_strided.py);
                                 backward as below
@@ -38,6 +41,7 @@ from .conv_plan import Plan
 DIRECT = os.environ.get("TINYRES_DIRECT_CONV", "1") != "0"
 DIRECT_MAX_CHANNELS = 64
 OC_WEIGHT_MAX_PRODUCT = 256 * 256  # beyond, each thread's sums (36 bytes per K*C) leave L2
+OC_DATA_MAX_OUTPUTS = 128  # beyond, a block's packed weights (1152 bytes per K) leave L2
 
 
 def _direct(x_shape, w_shape, stride, padding, dtype):
@@ -53,6 +57,11 @@ def _direct_strided(x_shape, w_shape, stride, padding, dtype):
 def _strided_by_output_channels(x_shape, w_shape, stride, padding, dtype):
     return (DIRECT and tuple(stride) == (2, 2)
             and conv_direct_oc.applies(x_shape, w_shape, stride, padding, dtype))
+
+
+def _strided_data_by_phases(x_shape, w_shape, stride, padding, dtype):
+    return (DIRECT and w_shape[0] <= OC_DATA_MAX_OUTPUTS
+            and conv_direct_oc.applies_backward_data(x_shape, w_shape, stride, padding, dtype))
 
 
 def _weight_by_output_channels(x_shape, w_shape, stride, padding, dtype):
@@ -84,6 +93,8 @@ def conv2d_forward(x, w, stride, padding):
 
 def conv2d_backward_data(gy, w, x_shape, stride, padding):
     """(N, K, P, Q), (K, C, R, S) -> gx (N, C, H, W), stored channel-major."""
+    if _strided_data_by_phases(x_shape, w.shape, stride, padding, gy.dtype):
+        return conv_direct_oc.conv2d_backward_data_stride2(gy, w, x_shape)
     if _direct(x_shape, w.shape, stride, padding, gy.dtype):
         return conv_direct.conv2d_backward_data(gy, w)
     if conv_winograd.applies(x_shape, w.shape, stride, padding):

@@ -1,16 +1,19 @@
-"""The forward pass of a 3x3, padding-1 convolution (stride 1 or 2) in float32 by output-channel
-vectors, with the tiles of conv_direct_oc_tile.py, for a multiple of 32 output channels:
+"""3x3, padding-1 convolutions in float32 by output-channel vectors, with the tiles of
+conv_direct_oc_tile.py, for a multiple of 32 output channels:
 
-    y (K, N, P, Q) = conv(x (C, N, H, W), w (K, C, 3, 3))
-
-(conv.py takes it for stride 2; at stride 1 it measured as fast as conv_direct.py, not faster.)
+    forward              y  (K, N, P, Q) = conv(x (C, N, H, W), w (K, C, 3, 3)), stride 1 or 2
+    stride-2 backward    gx (C, N, H, W): each gx pixel sums the gy pixels whose windows cover
+    data                 it; by the parity of its row and column that is 1, 2, 2 or 4 taps of
+                         w (_stride2_phases): four phases, each a small direct convolution of gy
 
 Each thread takes a range of images and walks it a few images at a time (as many as fill about
 CHUNK_BYTES). Per chunk it copies the input into scratch memory with a zero border around every
 image (conv_direct_weight_oc.pad_images); then, per block of 32 output channels (whose packed
-weights stay in L1 or L2), the tiles run along every output row, in pieces of the widths they
-exist for, and store their sums pixel by pixel; at the end of the chunk those are transposed,
-16x16 in registers, into the channel-major output.
+weights stay in L1 or L2), for every phase (the forward pass has one) the tiles run along its
+output rows, in pieces of the widths they exist for, and store their sums pixel by pixel; at the
+end of the chunk those are transposed, 16x16 in registers, into the channel-major output.
+(conv.py takes the forward pass for stride 2 only: at stride 1 it measured as fast as
+conv_direct.py, not faster.)
 """
 import numpy as np
 
@@ -29,6 +32,13 @@ def applies(x_shape, w_shape, stride, padding, dtype):
     return (simd.HAS_AVX512 and np.dtype(dtype) == np.float32 and tuple(w_shape[2:]) == (3, 3)
             and tuple(padding) == (1, 1) and tuple(stride) in ((1, 1), (2, 2))
             and w_shape[0] % KB == 0)
+
+
+def applies_backward_data(x_shape, w_shape, stride, padding, dtype):
+    """True for the backward-data pass this module computes: 3x3, padding 1, stride 2, float32,
+    a multiple of 32 input channels (its output channels), on a machine with AVX-512."""
+    return (simd.HAS_AVX512 and np.dtype(dtype) == np.float32 and tuple(w_shape[2:]) == (3, 3)
+            and tuple(padding) == (1, 1) and tuple(stride) == (2, 2) and w_shape[1] % KB == 0)
 
 
 def pieces(width):
@@ -54,21 +64,21 @@ def pack(w):
 
 
 @njit(nogil=True, cache=True)
-def _row(xp, wp, yt, x_start, y_start, cuts, channels, x_channel, x_row, stride):
+def _row(xp, wp, yt, taps, slots, x_start, y_start, cuts, channels, x_channel, x_step, y_step):
     """The tiles of one output row: pieces cuts (start, width), outputs from yt[y_start]."""
     for t in range(cuts.shape[0]):
         j, pw = cuts[t, 0], cuts[t, 1]
-        xs, ys = x_start + j * stride, y_start + j * KB
+        xs, ys = x_start + j * x_step, y_start + j * y_step
         if pw == 12:
-            tile_12(xp, wp, yt[ys:], xs, channels, x_channel, x_row, stride)
+            tile_12(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
         elif pw == 8:
-            tile_8(xp, wp, yt[ys:], xs, channels, x_channel, x_row, stride)
+            tile_8(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
         elif pw == 7:
-            tile_7(xp, wp, yt[ys:], xs, channels, x_channel, x_row, stride)
+            tile_7(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
         elif pw == 4:
-            tile_4(xp, wp, yt[ys:], xs, channels, x_channel, x_row, stride)
+            tile_4(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
         else:
-            tile_1(xp, wp, yt[ys:], xs, channels, x_channel, x_row, stride)
+            tile_1(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
 
 
 @njit(nogil=True, cache=True)
@@ -89,14 +99,42 @@ def _channel_major_rows(yt, p0, p1, y):
                     y[k0 + kk, p] = yt[kb, p - p0, half + kk]
 
 
+class Phase:
+    """One set of output pixels that the same taps compute: output rows row0, row0 + row_step,
+    ... (rows of them), columns col0, col0 + col_step, ... (cols of them); the input pixel of
+    tap t for the a-th row and b-th column is xpad[a * x_row_step + b * x_step + taps[t]]
+    (padded coordinates, flat within an image), its weights at slots[t] of each input channel's
+    9 * KB."""
+
+    def __init__(self, taps, slots, rows, cols, row0, row_step, col0, col_step, x_row_step,
+                 x_step):
+        self.taps, self.slots = np.array(taps, np.int64), np.array(slots, np.int64)
+        self.geometry = np.array([rows, row0, row_step, col0, col_step, x_row_step, x_step],
+                                 np.int64)
+        self.cuts = pieces(cols)
+
+
 @njit(nogil=True, cache=True)
-def _convolve(x, wp, y, p_size, q_size, stride, cuts, m_lo, m_hi, chunk):
-    """y (K, N*P*Q)'s images m_lo..m_hi-1 = conv(x (C, N, H, W), packed wp)."""
+def _phase(xps, wb, yb, taps, slots, geometry, cuts, m, x_image, out_h, out_w, c, x_channel):
+    """The tiles of one phase (Phase.geometry, unpacked) over image m of the chunk."""
+    rows, row0, row_step, col0, col_step, x_row_step, x_step = geometry
+    for a in range(rows):
+        y_pixel = (m * out_h + row0 + a * row_step) * out_w + col0
+        _row(xps, wb, yb, taps, slots, m * x_image + a * x_row_step, y_pixel * KB, cuts, c,
+             x_channel, x_step, col_step * KB)
+
+
+@njit(nogil=True, cache=True)
+def _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_counts, m_lo,
+              m_hi, chunk):
+    """y (K, N*out_h*out_w)'s images m_lo..m_hi-1 from x (C, N, H, W) and packed wp, by the
+    phases given as arrays (phase f: taps[f, :counts[f]], slots likewise, geometry[f],
+    cuts[f, :cut_counts[f]])."""
     c, h, w = x.shape[0], x.shape[2], x.shape[3]
-    blocks, image = wp.shape[0], p_size * q_size
+    blocks, image = wp.shape[0], out_h * out_w
     xp = np.zeros((c, chunk, h + 2, w + 2), dtype=np.float32)
     yt = np.empty((blocks, chunk * image, KB), dtype=np.float32)
-    x_image, x_row, x_channel = (h + 2) * (w + 2), w + 2, chunk * (h + 2) * (w + 2)
+    x_image, x_channel = (h + 2) * (w + 2), chunk * (h + 2) * (w + 2)
     xps = xp.reshape(-1)
     for m0 in range(m_lo, m_hi, chunk):
         m1 = min(m_hi, m0 + chunk)
@@ -104,9 +142,10 @@ def _convolve(x, wp, y, p_size, q_size, stride, cuts, m_lo, m_hi, chunk):
         for kb in range(blocks):
             wb, yb = wp[kb].reshape(-1), yt[kb].reshape(-1)
             for m in range(m1 - m0):
-                for i in range(p_size):
-                    _row(xps, wb, yb, m * x_image + i * stride * x_row,
-                         ((m * p_size) + i) * q_size * KB, cuts, c, x_channel, x_row, stride)
+                for f in range(counts.size):
+                    _phase(xps, wb, yb, taps[f, :counts[f]], slots[f, :counts[f]],
+                           geometry[f], cuts[f, :cut_counts[f]], m, x_image, out_h, out_w, c,
+                           x_channel)
         _channel_major_rows(yt, m0 * image, m1 * image, y)
 
 
@@ -115,23 +154,68 @@ def _chunk(c, k, h, w, pq):
     return max(1, CHUNK_BYTES // (4 * (c * (h + 2) * (w + 2) + k * pq)))
 
 
-def convolve(xc, wp, stride):
-    """xc (C, N, H, W) C-contiguous, wp packed (K/KB, C, 9, KB) -> y (K, N, P, Q)."""
+def convolve(xc, wp, out_size, phases):
+    """xc (C, N, H, W) C-contiguous, wp packed (K/KB, C, 9, KB) -> y (K, N, *out_size), every
+    output pixel in one of the phases."""
     c, n, h, w = xc.shape
     k = wp.shape[0] * KB
-    p, q = (h - 1) // stride + 1, (w - 1) // stride + 1
-    y = np.empty((k, n * p * q), dtype=np.float32)
-    chunk = _chunk(c, k, h, w, p * q)
-    cuts = pieces(q)
+    y = np.empty((k, n * out_size[0] * out_size[1]), dtype=np.float32)
+    chunk = _chunk(c, k, h, w, out_size[0] * out_size[1])
+    counts = np.array([f.taps.size for f in phases], np.int64)
+    cut_counts = np.array([len(f.cuts) for f in phases], np.int64)
+    taps, slots = np.zeros((2, len(phases), counts.max()), np.int64)
+    cuts = np.zeros((len(phases), cut_counts.max(), 2), np.int64)
+    for i, f in enumerate(phases):
+        taps[i, :counts[i]], slots[i, :counts[i]] = f.taps, f.slots
+        cuts[i, :cut_counts[i]] = f.cuts
+    geometry = np.stack([f.geometry for f in phases])
 
     def work(task):
-        _convolve(xc, wp, y, p, q, stride, cuts, task[0], task[1],
-                  max(1, min(chunk, task[1] - task[0])))
+        _convolve(xc, wp, y, *out_size, taps, slots, counts, geometry, cuts, cut_counts,
+                  task[0], task[1], max(1, min(chunk, task[1] - task[0])))
     threads.parallel(work, threads.ranges(n, 1))
-    return y.reshape(k, n, p, q)
+    return y.reshape((k, n) + tuple(out_size))
 
 
 def conv2d_forward(x, w, stride):
-    """(N, C, H, W), (K, C, 3, 3) float32 -> (N, K, P, Q), stored channel-major."""
-    return from_channel_major(convolve(channel_major(x), pack(w), stride[0]))
+    """(N, C, H, W), (K, C, 3, 3) float32 -> (N, K, P, Q), stored channel-major: one phase,
+    every output pixel, 9 taps."""
+    n, c, h, wd = x.shape
+    s = stride[0]
+    p, q = (h - 1) // s + 1, (wd - 1) // s + 1
+    row = wd + 2
+    phase = Phase([r * row + t for r in range(3) for t in range(3)], np.arange(TAPS) * KB,
+                  p, q, 0, 1, 0, 1, s * row, s)
+    return from_channel_major(convolve(channel_major(x), pack(w), (p, q), [phase]))
 
+
+def _stride2_phases(h, w, p, q):
+    """The four phases of a 3x3, stride-2, padding-1 convolution's backward-data: output pixel
+    (u, v) = (2a + pu, 2b + pv) receives gy[i, j] through tap (r, s) where u = 2i + r - 1, so
+    pu = 0 takes r = 1 (i = a), pu = 1 takes r = 0 (i = a + 1) and r = 2 (i = a); columns
+    alike. 1, 2, 2 and 4 taps: 9 in all for 4 pixels. gy is padded by one (i + 1, j + 1)."""
+    row = q + 2
+    phases = []
+    for pu in (0, 1):
+        for pv in (0, 1):
+            rows_r = (1,) if pu == 0 else (0, 2)
+            cols_s = (1,) if pv == 0 else (0, 2)
+            taps = [(1 + (pu + 1 - r) // 2) * row + 1 + (pv + 1 - s) // 2
+                    for r in rows_r for s in cols_s]
+            slots = [(3 * r + s) * KB for r in rows_r for s in cols_s]
+            rows, cols = (h - pu + 1) // 2, (w - pv + 1) // 2
+            if rows and cols:
+                phases.append(Phase(taps, slots, rows, cols, pu, 2, pv, 2, row, 1))
+    return phases
+
+
+def conv2d_backward_data_stride2(gy, w, x_shape):
+    """(N, K, P, Q), (K, C, 3, 3) float32 -> gx (N, C, H, W) of the 3x3, stride-2, padding-1
+    convolution (the adjoint of its forward), stored channel-major: the four phases of
+    _stride2_phases, with the weights packed for C output channels (not flipped: each phase
+    names its taps)."""
+    n, c, h, wd = x_shape
+    k = w.shape[0]
+    wt = np.ascontiguousarray(w.transpose(1, 0, 2, 3))  # (C, K, 3, 3)
+    phases = _stride2_phases(h, wd, gy.shape[2], gy.shape[3])
+    return from_channel_major(convolve(channel_major(gy), pack(wt), (h, wd), phases))

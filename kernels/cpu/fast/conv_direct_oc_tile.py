@@ -27,38 +27,40 @@ TAPS = 9
 
 def _tile(pw):
     """The tile for PW = pw pixels: 2 * pw accumulators."""
-    def conv_oc_tile(typingctx, xp, wp, yt, x_start, channels, x_channel, x_row, stride):
-        """yt[KB * j + kk] = output channel kk of the tile's pixel j < pw, for
-        sum over ci < channels, r, s of wp[(ci * 9 + 3 r + s) * KB + kk]
-        * xp[x_start + ci * x_channel + r * x_row + j * stride + s]."""
-        signature = types.void(xp, wp, yt, *([types.int64] * 5))
+    def conv_oc_tile(typingctx, xp, wp, yt, taps, slots, x_start, channels, x_channel,
+                     x_step, y_step):
+        """yt[y_step * j + kk] = output channel kk of the tile's pixel j < pw, for
+        sum over ci < channels and t < taps.size of wp[ci * 9 * KB + slots[t] + kk]
+        * xp[x_start + ci * x_channel + taps[t] + j * x_step]."""
+        signature = types.void(xp, wp, yt, taps, slots, *([types.int64] * 5))
 
         def codegen(context, builder, sig, args):
-            xp, wp, yp = [simd.data_pointer(context, builder, t, a)
-                          for t, a in zip(sig.args[:3], args[:3])]
-            x_start, channels, x_channel, x_row, stride = args[3:]
+            xp, wp, yp, tp, sp = [simd.data_pointer(context, builder, t, a)
+                                  for t, a in zip(sig.args[:5], args[:5])]
+            count = context.make_array(sig.args[3])(context, builder, args[3]).nitems
+            x_start, channels, x_channel, x_step, y_step = args[5:]
             i64 = simd.I64
             accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(KV * pw)]
-            columns = [builder.mul(i64(j), stride) for j in range(pw)]
+            columns = [builder.mul(i64(j), x_step) for j in range(pw)]
             with cgutils.for_range(builder, channels) as channel:
                 x_at = builder.add(x_start, builder.mul(channel.index, x_channel))
                 w_at = builder.mul(channel.index, i64(TAPS * KB))
-                for r in range(3):
-                    for s in range(3):
-                        w_tap = builder.add(w_at, i64((3 * r + s) * KB))
-                        ws = [simd.load(builder, simd.offset(builder, wp, builder.add(
-                            w_tap, i64(v * simd.LANES)))) for v in range(KV)]
-                        x_tap = builder.add(x_at, builder.add(builder.mul(i64(r), x_row),
-                                                              i64(s)))
-                        for j in range(pw):
-                            xs = simd.broadcast_load(builder, simd.offset(
-                                builder, xp, builder.add(x_tap, columns[j])))
-                            for v in range(KV):
-                                a = accs[j * KV + v]
-                                builder.store(simd.fma(builder, ws[v], xs, builder.load(a)), a)
-            for j in range(KV * pw):  # pixel j // KV, channels 16 (j % KV) onwards
-                simd.store(builder, builder.load(accs[j]), simd.offset(builder, yp,
-                                                                       j * simd.LANES))
+                with cgutils.for_range(builder, count) as tap:
+                    w_tap = builder.add(w_at, builder.load(simd.offset(builder, sp, tap.index)))
+                    ws = [simd.load(builder, simd.offset(builder, wp, builder.add(
+                        w_tap, i64(v * simd.LANES)))) for v in range(KV)]
+                    x_tap = builder.add(x_at, builder.load(simd.offset(builder, tp, tap.index)))
+                    for j in range(pw):
+                        xs = simd.broadcast_load(builder, simd.offset(
+                            builder, xp, builder.add(x_tap, columns[j])))
+                        for v in range(KV):
+                            a = accs[j * KV + v]
+                            builder.store(simd.fma(builder, ws[v], xs, builder.load(a)), a)
+            for j in range(pw):  # pixel j's KB sums, from yt[y_step * j]
+                for v in range(KV):
+                    at = builder.add(builder.mul(i64(j), y_step), i64(v * simd.LANES))
+                    simd.store(builder, builder.load(accs[j * KV + v]),
+                               simd.offset(builder, yp, at))
             return context.get_dummy_value()
         return signature, codegen
     return intrinsic(conv_oc_tile)

@@ -131,7 +131,8 @@ def _load_cpu(kernels):
     from tinyres.kernels import cpu
     if kernels == "reference":
         return cpu.REFERENCE
-    cpu.fast.heap.keep_freed_memory()  # no page faults for each step's fresh activations
+    from tinyres.kernels.cpu.fast import heap
+    heap.keep_freed_memory()  # no page faults for each step's fresh activations
     return cpu.TABLE
 
 

@@ -1,6 +1,7 @@
 """Every other fast kernel of the cpu backend (batch norm, ReLU and add, pooling, the SGD step,
-the matmul) equals the NumPy reference kernel, in float32 and float64, whatever the memory layout of
-the inputs; and the support modules (channel-major layout, scratch buffers) keep their promises."""
+the matmul, padding and the gradient of indexing) equals the NumPy reference kernel, in float32
+and float64, whatever the memory layout of the inputs; and the support modules (channel-major
+layout, scratch buffers) keep their promises."""
 import numpy as np
 import pytest
 
@@ -162,6 +163,28 @@ def test_matmul_matches_numpy_and_restores_the_blas_threads():
         a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
         np.testing.assert_allclose(cpu.TABLE["matmul"](a, b), a @ b, rtol=1e-12)
     assert [lib.get_num_threads() for lib in threads._blas()] == before
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("which", LAYOUTS)
+def test_pad_and_getitem_backward_match_the_reference_and_keep_the_layout(dtype, which):
+    # the CIFAR ResNets' option-A shortcut: every second pixel, then zero channels either side
+    x = in_layout(np.random.default_rng(15).standard_normal((3, 4, 6, 5)).astype(dtype), which)
+    view = x[:, :, ::2, ::2]
+    widths = ((0, 0), (2, 3), (0, 0), (1, 0))
+    (fast, slow) = _overridden("pad")
+    out = fast(view, widths)
+    np.testing.assert_array_equal(out, slow(view, widths))
+    assert layout.is_channel_major(out) == (which == "channel-major")
+    (fast, slow) = _overridden("getitem_backward")
+    index = (slice(None), slice(None), slice(None, None, 2), slice(None, None, 2))
+    dropped = index[:2] + (0,) + index[3:]  # an integer index: one axis fewer in g
+    for g, idx in ((out[:, 2:6, :, 1:], index), (out[:, 2:6, 0, 1:], dropped)):
+        got = fast(g, x.shape, idx)
+        np.testing.assert_array_equal(got, slow(g, x.shape, idx))
+        assert got.dtype == dtype
+    assert layout.is_channel_major(fast(out[:, 2:6, :, 1:], x.shape, index)) == (
+        which == "channel-major")
 
 
 def test_channel_major_layout_helpers():

@@ -1,13 +1,14 @@
 """The fast cpu kernels: FAST, the kernels that take the place of the NumPy reference ones
 (kernels/cpu/*.py) in the default table, one module per op as there: conv.py (which algorithm
 computes which convolution: direct, Winograd, im2col + GEMM by image groups or by rows),
-batchnorm.py, pool.py, elementwise.py, linear.py, optim.py. What they share: layout.py (image
-batches stored channel-major), threads.py (one thread pool, OpenBLAS kept single-threaded inside
-it), scratch.py (per-thread temporaries), heap.py (freed memory kept for the next step),
-numba_setup.py, simd.py (LLVM IR for the direct convolutions' micro-kernels). Every fast kernel
-has the reference kernel's signature and results (tests/kernels/test_fast_*.py).
+batchnorm.py, pool.py, elementwise.py, linear.py, optim.py, arrays.py. What they share:
+layout.py (image batches stored channel-major), threads.py (one thread pool, OpenBLAS kept
+single-threaded inside it), scratch.py (per-thread temporaries), numba_setup.py, simd.py (LLVM IR
+for the direct convolutions' micro-kernels). heap.py keeps freed memory for the next step (the
+cpu backend calls it when it loads this table). Every fast kernel has the reference kernel's
+signature and results (tests/kernels/test_fast_*.py).
 """
-from . import batchnorm, conv, elementwise, heap, linear, optim, pool
+from . import arrays, batchnorm, conv, elementwise, linear, optim, pool
 
 FAST = {
     "add": elementwise.add,
@@ -25,4 +26,6 @@ FAST = {
     "avgpool2d_forward": pool.avgpool2d_forward,
     "avgpool2d_backward": pool.avgpool2d_backward,
     "sgd_step_": optim.sgd_step_,
+    "pad": arrays.pad,
+    "getitem_backward": arrays.getitem_backward,
 }

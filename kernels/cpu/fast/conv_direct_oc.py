@@ -215,7 +215,6 @@ def conv2d_backward_data_stride2(gy, w, x_shape):
     _stride2_phases, with the weights packed for C output channels (not flipped: each phase
     names its taps)."""
     n, c, h, wd = x_shape
-    k = w.shape[0]
     wt = np.ascontiguousarray(w.transpose(1, 0, 2, 3))  # (C, K, 3, 3)
     phases = _stride2_phases(h, wd, gy.shape[2], gy.shape[3])
     return from_channel_major(convolve(channel_major(gy), pack(wt), (h, wd), phases))

@@ -48,6 +48,14 @@ def memory_order(a):
     return perm if a.transpose(perm).flags.c_contiguous else None
 
 
+def empty_in_order_of(a, shape):
+    """A new uninitialised array of `shape` (a's number of axes, a's dtype) whose axes lie in
+    memory in the order of a's strides, largest first (a may be any view)."""
+    order = sorted(range(a.ndim), key=lambda i: -abs(a.strides[i]))
+    block = np.empty(tuple(shape[i] for i in order), dtype=a.dtype)
+    return block.transpose(np.argsort(order))
+
+
 def flat(a, order):
     """The dense array a as a 1-D view in memory order (order from memory_order(a))."""
     return a.transpose(order).reshape(-1)

@@ -131,8 +131,7 @@ def _load_cpu(kernels):
     from tinyres.kernels import cpu
     if kernels == "reference":
         return cpu.REFERENCE
-    from tinyres.kernels.cpu.fast import heap
-    heap.keep_freed_memory()  # no page faults for each step's fresh activations
+    cpu.fast.heap.keep_freed_memory()  # no page faults for each step's fresh activations
     return cpu.TABLE
 
 

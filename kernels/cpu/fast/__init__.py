@@ -8,7 +8,7 @@ for the direct convolutions' micro-kernels). heap.py keeps freed memory for the 
 cpu backend calls it when it loads this table). Every fast kernel has the reference kernel's
 signature and results (tests/kernels/test_fast_*.py).
 """
-from . import arrays, batchnorm, conv, elementwise, linear, optim, pool
+from . import arrays, batchnorm, conv, elementwise, heap, linear, optim, pool  # noqa: F401 (heap)
 
 FAST = {
     "add": elementwise.add,

@@ -84,6 +84,17 @@ def test_direct_3x3_kernels_match_the_reference(monkeypatch, shape, dtype, which
         close(fast, slow, dtype, float(np.abs(slow).max()))
 
 
+def _matches_reference(name, args, dtype, which):
+    """cpu.TABLE[name] on args (arrays in the given layout) equals the reference kernel; the
+    fast result."""
+    fast = cpu.TABLE[name](*[in_layout(a, which) if isinstance(a, np.ndarray) else a
+                             for a in args])
+    slow = cpu.REFERENCE[name](*args)
+    assert fast.dtype == dtype and fast.shape == slow.shape
+    close(fast, slow, dtype, float(np.abs(slow).max()))
+    return fast
+
+
 @pytest.mark.parametrize("shape", WEIGHT_OC, ids=str)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("which", LAYOUTS)
@@ -98,11 +109,7 @@ def test_weight_gradient_by_output_channels_matches_the_reference(monkeypatch, s
     args = (gy, x, (k, c, 3, 3), (s, s), (1, 1))
     taken = conv_direct_weight_oc.applies(x.shape, args[2], (s, s), (1, 1), dtype)
     assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
-    fast = cpu.TABLE["conv2d_backward_weight"](*[in_layout(a, which) if isinstance(a, np.ndarray)
-                                                 else a for a in args])
-    slow = cpu.REFERENCE["conv2d_backward_weight"](*args)
-    assert fast.dtype == dtype and fast.shape == slow.shape and fast.flags.c_contiguous
-    close(fast, slow, dtype, float(np.abs(slow).max()))
+    assert _matches_reference("conv2d_backward_weight", args, dtype, which).flags.c_contiguous
 
 
 @pytest.mark.parametrize("shape", STRIDED_OC, ids=str)
@@ -117,10 +124,7 @@ def test_strided_forward_by_output_channels_matches_the_reference(monkeypatch, s
     wt = rng.standard_normal((k, c, 3, 3)).astype(dtype)
     taken = fast_conv._strided_by_output_channels(x.shape, wt.shape, (2, 2), (1, 1), dtype)
     assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
-    fast = cpu.TABLE["conv2d_forward"](in_layout(x, which), wt, (2, 2), (1, 1))
-    slow = cpu.REFERENCE["conv2d_forward"](x, wt, (2, 2), (1, 1))
-    assert fast.dtype == dtype and fast.shape == slow.shape
-    close(fast, slow, dtype, float(np.abs(slow).max()))
+    _matches_reference("conv2d_forward", (x, wt, (2, 2), (1, 1)), dtype, which)
 
 
 @pytest.mark.parametrize("shape", STRIDED_DATA_OC, ids=str)
@@ -135,11 +139,8 @@ def test_strided_backward_data_in_phases_matches_the_reference(monkeypatch, shap
     gy = gy.astype(dtype)
     taken = fast_conv._strided_data_by_phases((n, c, h, w), wt.shape, (2, 2), (1, 1), dtype)
     assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
-    fast = cpu.TABLE["conv2d_backward_data"](in_layout(gy, which), wt, (n, c, h, w), (2, 2),
-                                             (1, 1))
-    slow = cpu.REFERENCE["conv2d_backward_data"](gy, wt, (n, c, h, w), (2, 2), (1, 1))
-    assert fast.dtype == dtype and fast.shape == slow.shape
-    close(fast, slow, dtype, float(np.abs(slow).max()))
+    _matches_reference("conv2d_backward_data", (gy, wt, (n, c, h, w), (2, 2), (1, 1)), dtype,
+                       which)
 
 
 def test_strided_passes_by_output_channels_are_taken_where_they_were_measured_faster():

@@ -1,15 +1,17 @@
-"""The micro-kernels of the direct 3x3 convolution by output-channel vectors (conv_direct_oc.py):
-one tile of KB = 32 output channels x PW consecutive output pixels of one row, kept in 2 * PW
-vector registers while it sums over all input channels and the 9 taps,
+"""The micro-kernels of the direct 3x3 convolutions by output-channel vectors (conv_direct_oc.py):
+one tile of KB = 32 output channels x PW output pixels along one row, kept in 2 * PW vector
+registers while it sums over all input channels and the taps of a table,
 
-    y[k, m, i, j] = sum over c, r, s of  w[k, c, r, s] * xpad[c, m, i*stride + r, j*stride + s]
+    y[k, pixel j] = sum over c and taps t of  w[k, c, tap t] * xpad[c, start + taps[t] + j * step]
 
-where xpad is x with one zero row and column around each image (padding 1). Vectorised over the
-output channels: per (c, tap) the tile loads the tap's 32 weights (two vectors, packed
-(C, 9, KB) by the caller), broadcasts each of the PW input values it multiplies to 16 lanes and
-makes 2 * PW fused multiply-adds: with PW = 12, 24 FMAs for 14 loads, no lane masks (the zeros
-are in xpad). At the end it stores its PW * KB sums pixel by pixel (KB channels contiguous); the
-caller turns them back into channel-major rows.
+where xpad is the input with one zero row and column around each image (padding 1). For the
+forward pass the table holds the 9 taps (r, s) at r * (W + 2) + s and step is the stride; each
+phase of the stride-2 backward-data pass has its own table of 1, 2 or 4 taps (conv_direct_oc.py).
+Vectorised over the output channels: per (c, tap) the tile loads the tap's 32 weights (two
+vectors, packed (C, 9, KB) by the caller), broadcasts each of the PW input values it multiplies
+to 16 lanes and makes 2 * PW fused multiply-adds: with PW = 12, 24 FMAs for 14 loads, no lane
+masks (the zeros are in xpad). At the end it stores its PW * KB sums pixel by pixel (KB channels
+contiguous, pixels y_step floats apart); the caller turns them into channel-major rows.
 
 One tile per PW (a loop over pixels would keep the accumulators in memory): WIDTHS lists the
 widths that have one, and conv_direct_oc.pieces cuts an output row into such widths.

@@ -1,0 +1,67 @@
+"""The speed figures the README quotes are those of the committed benchmark runs
+(benchmarks/results/models-run{1,2,3}.json, written by `python -m benchmarks.bench_models
+--json ...`): medians of the three runs' ratios, and the range of the memory ratios; and the
+degradation experiment's wall time (benchmarks/results/degradation-one-seed.json, its
+/usr/bin/time); the default recipe's run (benchmarks/results/train.json, bench_train --json). The runs themselves are timings and stay out of the tests."""
+import json
+import os
+import statistics
+
+from tests.helpers.paths import ROOT
+
+RESULTS = os.path.join(ROOT, "benchmarks", "results")
+README = os.path.join(ROOT, "README.md")
+QUOTED = {  # case -> how the README's Speed section names it
+    "cifar_resnet56-train": "CIFAR ResNet-56 training {}",
+    "cifar_resnet20-train": "CIFAR ResNet-20 training {} (32x32)",
+    "cifar_resnet20-28-train": "and {} (28x28)",
+    "resnet50-train": "ResNet-50 training {}",
+    "resnet18-train": "ResNet-18 training {}",
+    "resnet50-forward": "ResNet-50 inference {}",
+    "resnet18-forward": "ResNet-18 inference {}",
+}
+
+
+def _runs():
+    runs = []
+    for i in (1, 2, 3):
+        with open(os.path.join(RESULTS, f"models-run{i}.json"), encoding="utf-8") as f:
+            runs.append({row["name"]: row for row in json.load(f)["rows"]})
+    return runs
+
+
+def test_the_readme_quotes_the_median_ratio_of_the_three_committed_runs():
+    runs = _runs()
+    with open(README, encoding="utf-8") as f:
+        text = " ".join(f.read().split())
+    for case, phrase in QUOTED.items():
+        median = statistics.median(run[case]["ratio"] for run in runs)
+        assert phrase.format(f"{median:.2f}") in text, (case, median)
+    memory = [statistics.median(run[case]["peak_mb"]["tinyres"] / run[case]["peak_mb"]["torch"]
+                                for run in runs) for case in QUOTED]
+    assert max(memory) < 1
+    assert f"less memory in every case ({min(memory):.2f}-{max(memory):.2f}x" in text
+
+
+def test_the_readme_quotes_the_recorded_degradation_wall_time():
+    with open(os.path.join(RESULTS, "degradation-one-seed.json"), encoding="utf-8") as f:
+        run = json.load(f)
+    assert run["seeds"] == [0] and run["recipe"]["iterations"] == 900
+    # the wall time covers both workers' models: at least the slower worker's training
+    assert run["wall_seconds"] >= max(
+        run["models"]["cifar_resnet20"]["seconds"] + run["models"]["cifar_resnet56"]["seconds"],
+        run["models"]["cifar_plain20"]["seconds"] + run["models"]["cifar_plain56"]["seconds"])
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    assert f"900 iterations per model: {run['wall_seconds'] / 60:.0f} min on 2 cores" in text
+
+
+def test_the_readme_quotes_the_committed_default_recipe_run():
+    with open(os.path.join(RESULTS, "train.json"), encoding="utf-8") as f:
+        run = json.load(f)
+    ours, theirs = (sum(e["seconds"] for e in run[side]) for side in ("tinyres", "torch"))
+    accuracy = [run[side][-1]["test_accuracy"] for side in ("tinyres", "torch")]
+    with open(README, encoding="utf-8") as f:
+        text = " ".join(f.read().split())
+    assert f"took {ours:.1f} s against PyTorch's {theirs:.1f} s ({ours / theirs:.2f}x" in text
+    assert f"{100 * accuracy[0]:.2f}% against {100 * accuracy[1]:.2f}% test accuracy" in text

@@ -2,7 +2,8 @@
 (benchmarks/results/models-run{1..6}.json, written by `python -m benchmarks.bench_models
 --json ...`): medians of the six runs' ratios, and the range of the memory ratios; and the
 degradation experiment's wall time (benchmarks/results/degradation-one-seed.json, its
-/usr/bin/time); the default recipe's run (benchmarks/results/train.json, bench_train --json). The runs themselves are timings and stay out of the tests."""
+/usr/bin/time); the default recipe's run (benchmarks/results/train.json, bench_train --json).
+The runs themselves are timings and stay out of the tests."""
 import json
 import os
 import statistics

@@ -6,7 +6,7 @@ a block it mmapped, a trim for free memory at the top of the heap; it raises tho
 itself only part of the way), and maps fresh pages at the next allocation: the first write to
 each 4 KiB page is then a page fault in which the kernel zero-fills it. Measured on a CIFAR
 ResNet-20 training step (batch 128, 28x28, 2 threads): 11,600 page faults and 30 ms of system
-time per step; with the memory kept, 3 faults and 2 ms (benchmarks/RESULTS.md, "Freed memory
+time per step; with the memory kept, 3 faults and 2-4 ms (benchmarks/RESULTS.md, "Freed memory
 kept"). The peak resident memory does not change: the step reaches the same peak every time.
 
 keep_freed_memory() sets two glibc malloc parameters, once per process:

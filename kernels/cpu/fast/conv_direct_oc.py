@@ -19,7 +19,7 @@ import numpy as np
 
 from . import simd, threads
 from .conv_direct_oc_tile import KB, TAPS, WIDTHS, tile_1, tile_4, tile_7, tile_8, tile_12
-from .conv_direct_weight_oc import pad_images
+from .conv_direct_weight_oc import pad_images, pixel_major
 from .layout import channel_major, from_channel_major
 from .numba_setup import njit
 
@@ -81,24 +81,6 @@ def _row(xp, wp, yt, taps, slots, x_start, y_start, cuts, channels, x_channel, x
             tile_1(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
 
 
-@njit(nogil=True, cache=True)
-def _channel_major_rows(yt, p0, p1, y):
-    """y (K, N*P*Q)'s pixels p0..p1-1 = yt (K/KB, pixels, KB); in 16x16 blocks transposed in
-    registers, the last < 16 pixels one by one."""
-    full = p0 + (p1 - p0) // simd.LANES * simd.LANES
-    ys, yts = y.reshape(-1), yt.reshape(-1)
-    plane = y.shape[1]
-    for kb in range(yt.shape[0]):
-        for half in range(0, KB, simd.LANES):
-            k0 = kb * KB + half
-            for p in range(p0, full, simd.LANES):
-                simd.transpose_block(ys, k0 * plane + p, plane,
-                                     yts, (kb * yt.shape[1] + p - p0) * KB + half, KB)
-            for kk in range(simd.LANES):
-                for p in range(full, p1):
-                    y[k0 + kk, p] = yt[kb, p - p0, half + kk]
-
-
 class Phase:
     """One set of output pixels that the same taps compute: output rows row0, row0 + row_step,
     ... (rows of them), columns col0, col0 + col_step, ... (cols of them); the input pixel of
@@ -146,7 +128,7 @@ def _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_c
                     _phase(xps, wb, yb, taps[f, :counts[f]], slots[f, :counts[f]],
                            geometry[f], cuts[f, :cut_counts[f]], m, x_image, out_h, out_w, c,
                            x_channel)
-        _channel_major_rows(yt, m0 * image, m1 * image, y)
+        pixel_major(y, m0 * image, m1 * image, yt, True)  # back to channel-major rows
 
 
 def _chunk(c, k, h, w, pq):

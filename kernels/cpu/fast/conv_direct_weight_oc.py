@@ -52,21 +52,28 @@ def pad_images(x, m0, m1, xp):
 
 
 @njit(nogil=True, cache=True)
-def _pixel_major(gy, p0, p1, gt):
-    """gt (K/KB, pixels, KB): gy (K, N*P*Q)'s pixels p0..p1-1, KB channels per block; in
-    16x16 blocks transposed in registers, the last < 16 pixels one by one."""
+def pixel_major(rows, p0, p1, blocks, back):
+    """Pixels p0..p1-1 between rows (K, N*P*Q), channel-major, and blocks (K/KB, pixels, KB),
+    pixel-major with KB channels per block: blocks = rows' pixels, or with back=True rows'
+    pixels = blocks. In 16x16 blocks transposed in registers, the last < 16 pixels one by one."""
     full = p0 + (p1 - p0) // simd.LANES * simd.LANES
-    gys, gts = gy.reshape(-1), gt.reshape(-1)
-    stride, kb_size = gy.shape[1], gt.shape[2]
-    for kb in range(gt.shape[0]):
+    rs, bs = rows.reshape(-1), blocks.reshape(-1)
+    stride, kb_size = rows.shape[1], blocks.shape[2]
+    for kb in range(blocks.shape[0]):
         for half in range(0, kb_size, simd.LANES):
             k0 = kb * kb_size + half
             for p in range(p0, full, simd.LANES):
-                simd.transpose_block(gts, (kb * gt.shape[1] + p - p0) * kb_size + half,
-                                     kb_size, gys, k0 * stride + p, stride)
+                r_at, b_at = k0 * stride + p, (kb * blocks.shape[1] + p - p0) * kb_size + half
+                if back:
+                    simd.transpose_block(rs, r_at, stride, bs, b_at, kb_size)
+                else:
+                    simd.transpose_block(bs, b_at, kb_size, rs, r_at, stride)
             for kk in range(simd.LANES):
                 for p in range(full, p1):
-                    gt[kb, p - p0, half + kk] = gy[k0 + kk, p]
+                    if back:
+                        rows[k0 + kk, p] = blocks[kb, p - p0, half + kk]
+                    else:
+                        blocks[kb, p - p0, half + kk] = rows[k0 + kk, p]
 
 
 @njit(nogil=True, cache=True)
@@ -81,7 +88,7 @@ def _weight_sums(x, gy, acc, p_size, q_size, stride, m_lo, m_hi, chunk):
     for m0 in range(m_lo, m_hi, chunk):
         m1 = min(m_hi, m0 + chunk)
         pad_images(x, m0, m1, xp)
-        _pixel_major(gy, m0 * image, m1 * image, gt)
+        pixel_major(gy, m0 * image, m1 * image, gt, False)
         for kb in range(blocks):
             g = gt[kb].reshape(-1)
             if kb_size == 32:

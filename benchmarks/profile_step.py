@@ -10,6 +10,9 @@ benchmark, which times every call in isolation.
 
     python -m benchmarks.profile_step [--case resnet50-train] [--runs 3] [--threads 2]
                                       [--by-shape] [--torch] [--json PATH]
+
+`--recipe` profiles epochs of the default recipe (`bench_train`: `tinyres train`'s defaults,
+data loading and evaluation included) instead of one case's step.
 """
 import time
 from collections import defaultdict
@@ -32,9 +35,14 @@ def _conv_kind(name, args):
 def profile(case, runs, by_shape=False):
     """{"total": seconds per run, "kernels": {name: {"seconds", "calls"}} per run}; by_shape
     splits the convolutions by kernel, stride, channels and input size."""
+    run, _ = workloads.tinyres_run(case)
+    return profile_run(run, runs, by_shape)
+
+
+def profile_run(run, runs, by_shape=False):
+    """profile() of any zero-argument callable that runs tinyres on the cpu."""
     import tinyres
     backend = tinyres.get_backend("cpu")
-    run, _ = workloads.tinyres_run(case)
     run()
     seconds, calls = defaultdict(float), defaultdict(int)
 
@@ -67,9 +75,13 @@ def profile(case, runs, by_shape=False):
 def profile_torch(case, runs):
     """The same for PyTorch eager: {"total", "kernels": {aten op: {"seconds", "calls"}}} per
     run, from torch.profiler's self CPU time (time inside the op, not in the ops it calls)."""
+    return profile_torch_run(workloads.torch_run(case), runs)
+
+
+def profile_torch_run(run, runs):
+    """profile_torch() of any zero-argument callable that runs PyTorch."""
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
-    run = workloads.torch_run(case)
     run()
     with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
         start = time.perf_counter()
@@ -104,6 +116,15 @@ def print_profile(case, result, side="tinyres"):
           f" {convolution_seconds(result) / total:6.1%}")
 
 
+def _epochs(recipe):
+    """A callable that trains (and evaluates) the recipe's next epoch at each call."""
+    done = []
+
+    def run():
+        done.append(recipe.epoch(len(done) + 1))
+    return run
+
+
 def main(argv=None):
     p = common.bare_parser(__doc__)
     p.add_argument("--case", choices=list(workloads.CASES), default="resnet50-train")
@@ -113,15 +134,25 @@ def main(argv=None):
                    help="split the convolutions by kernel, stride, channels and input size")
     p.add_argument("--torch", action="store_true", help="profile PyTorch's run of the case too")
     p.add_argument("--json", metavar="PATH")
+    p.add_argument("--recipe", action="store_true",
+                   help="profile an epoch of the default recipe (bench_train) instead of --case:"
+                        " one epoch warms up, --runs epochs are measured")
     args = p.parse_args(argv)
-    pin = timing.pin_threads if args.torch else timing.pin_tinyres
+    pin = timing.pin_threads if args.torch or args.recipe else timing.pin_tinyres
     print(f"threads: {pin(args.threads)}; machine: {timing.machine()}")
-    result = profile(args.case, args.runs, args.by_shape)
-    print_profile(args.case, result)
-    record = {"case": args.case, "machine": timing.machine(), **result}
+    case = "recipe-epoch" if args.recipe else args.case
+    if args.recipe:
+        from . import bench_train
+        ours, theirs = bench_train.build_recipes(1 + args.runs)
+        result = profile_run(_epochs(ours), args.runs, args.by_shape)
+    else:
+        result = profile(args.case, args.runs, args.by_shape)
+    print_profile(case, result)
+    record = {"case": case, "machine": timing.machine(), **result}
     if args.torch:
-        record["torch"] = profile_torch(args.case, args.runs)
-        print_profile(args.case, record["torch"], "PyTorch")
+        record["torch"] = (profile_torch_run(_epochs(theirs), args.runs) if args.recipe
+                           else profile_torch(args.case, args.runs))
+        print_profile(case, record["torch"], "PyTorch")
         ours, theirs = convolution_seconds(result), convolution_seconds(record["torch"])
         print(f"\nconvolutions inside the model: tinyres {ours * 1e3:.1f} ms, PyTorch"
               f" {theirs * 1e3:.1f} ms, ratio {ours / theirs:.2f}")

@@ -102,3 +102,43 @@ def test_profiles_of_both_sides_find_the_convolutions(benchmarks, torch, monkeyp
         convolutions = profile_step.convolution_seconds(result)
         assert 0 < convolutions < result["total"]
         assert sum(k["calls"] for name, k in result["kernels"].items() if "conv" in name) >= 19
+
+
+def test_the_default_recipe_alternates_the_engines_epoch_by_epoch(benchmarks):
+    from benchmarks import bench_train
+    order = []
+
+    class Recipe:
+        def __init__(self, name):
+            self.name = name
+
+        def epoch(self, number):
+            order.append((self.name, number))
+            return {"epoch": number, "by": self.name}
+
+    ours, theirs = bench_train.alternate(Recipe("tinyres"), Recipe("torch"), 4)
+    assert order == [("tinyres", 1), ("torch", 1), ("torch", 2), ("tinyres", 2),
+                     ("tinyres", 3), ("torch", 3), ("torch", 4), ("tinyres", 4)]
+    assert [r["epoch"] for r in ours] == [1, 2, 3, 4] and {r["by"] for r in ours} == {"tinyres"}
+    assert [r["epoch"] for r in theirs] == [1, 2, 3, 4] and {r["by"] for r in theirs} == {"torch"}
+
+
+def test_the_recipe_profile_finds_the_convolutions_of_an_epoch(benchmarks, monkeypatch):
+    from benchmarks import bench_train, profile_step
+    import tinyres
+    from tinyres.commands.common import build_model
+    from tinyres.data import mnist
+    if not mnist.available():
+        pytest.skip(f"mnist5k needs: {mnist.DOWNLOAD}")
+
+    class OneBatch(bench_train.TinyresRecipe):  # the recipe's loop on its first batches only
+        def __init__(self, model, epochs):
+            super().__init__(model, epochs)
+            self.train = [batch for batch, _ in zip(self.train, range(2))]
+            self.test = [batch for batch, _ in zip(self.test, range(1))]
+
+    tinyres.manual_seed(0)
+    recipe = OneBatch(build_model("cifar_resnet20", tinyres.data.dataset_info("mnist5k")), 2)
+    result = profile_step.profile_run(profile_step._epochs(recipe), 1)
+    assert 0 < profile_step.convolution_seconds(result) < result["total"]
+    assert result["kernels"]["conv2d_forward"]["calls"] == 2 * 19 + 19

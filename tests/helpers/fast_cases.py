@@ -53,6 +53,8 @@ STRIDED_DATA_OC = [  # (N, C, K, H, W) of 3x3, stride-2, padding-1 backward-data
     (2, 64, 3, 8, 6),  # even maps: the last row and column read gy's zero border
     (1, 96, 4, 1, 1),  # a 1x1 input: three phases are empty
     (5, 32, 64, 15, 2),  # more images than one chunk holds
+    (3, 16, 32, 9, 7),  # 16 gx channels: tiles of 16
+    (2, 48, 5, 6, 13),  # 48: three blocks of 16
 ]
 DTYPES = [np.float32, np.float64]
 LAYOUTS = ["c", "channel-major"]

@@ -14,7 +14,7 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     3x3, stride 2, padding 1, float32, on AVX-512, a multiple of 32 output channels (every
     stage's first convolution):  forward by output-channel vectors (conv_direct_oc.py);
                                 backward-data too, in four phases, where the input channels
-                                are a multiple of 32 and the output channels at most
+                                are a multiple of 16 and the output channels at most
                                 OC_DATA_MAX_OUTPUTS
     strided, float32, on AVX-512, at most DIRECT_MAX_CHANNELS channels (ResNet's 7x7/2 stem,
     other strided 3x3):         forward direct on the input's phases (conv_direct_strided.py);

@@ -1,10 +1,11 @@
 """3x3, padding-1 convolutions in float32 by output-channel vectors, with the tiles of
-conv_direct_oc_tile.py, for a multiple of 32 output channels:
+conv_direct_oc_tile.py, for a multiple of 32 output channels (16 for backward-data):
 
     forward              y  (K, N, P, Q) = conv(x (C, N, H, W), w (K, C, 3, 3)), stride 1 or 2
     stride-2 backward    gx (C, N, H, W): each gx pixel sums the gy pixels whose windows cover
     data                 it; by the parity of its row and column that is 1, 2, 2 or 4 taps of
-                         w (_stride2_phases): four phases, each a small direct convolution of gy
+                         w (_stride2_phases): four phases, each a small direct convolution of gy;
+                         a multiple of 16 gx channels (in blocks of 32 where C allows, else 16)
 
 Each thread takes a range of images and walks it a few images at a time (as many as fill about
 CHUNK_BYTES). Per chunk it copies the input into scratch memory with a zero border around every
@@ -18,7 +19,8 @@ conv_direct.py, not faster.)
 import numpy as np
 
 from . import simd, threads
-from .conv_direct_oc_tile import KB, TAPS, WIDTHS, tile_1, tile_4, tile_7, tile_8, tile_12
+from .conv_direct_oc_tile import (KB, TAPS, WIDTHS, tile16_1, tile16_4, tile16_7, tile16_8,
+                                  tile16_12, tile_1, tile_4, tile_7, tile_8, tile_12)
 from .conv_direct_weight_oc import pad_images, pixel_major
 from .layout import channel_major, from_channel_major
 from .numba_setup import njit
@@ -36,9 +38,15 @@ def applies(x_shape, w_shape, stride, padding, dtype):
 
 def applies_backward_data(x_shape, w_shape, stride, padding, dtype):
     """True for the backward-data pass this module computes: 3x3, padding 1, stride 2, float32,
-    a multiple of 32 input channels (its output channels), on a machine with AVX-512."""
+    a multiple of 16 input channels (its output channels), on a machine with AVX-512."""
     return (simd.HAS_AVX512 and np.dtype(dtype) == np.float32 and tuple(w_shape[2:]) == (3, 3)
-            and tuple(padding) == (1, 1) and tuple(stride) == (2, 2) and w_shape[1] % KB == 0)
+            and tuple(padding) == (1, 1) and tuple(stride) == (2, 2)
+            and w_shape[1] % simd.LANES == 0)
+
+
+def block_width(channels):
+    """The output channels per tile for `channels` of them: 32 where they divide, else 16."""
+    return KB if channels % KB == 0 else simd.LANES
 
 
 def pieces(width):
@@ -55,17 +63,37 @@ def pieces(width):
     return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
-def pack(w):
-    """w (K, C, 3, 3) -> (K/KB, C, 9, KB) float32, C-contiguous: the weights of each block of
-    KB output channels, per input channel and tap."""
+def pack(w, kb=KB):
+    """w (K, C, 3, 3) -> (K/kb, C, 9, kb) float32, C-contiguous: the weights of each block of
+    kb output channels, per input channel and tap."""
     k, c = w.shape[:2]
-    return np.ascontiguousarray(w.reshape(k // KB, KB, c, TAPS).transpose(0, 2, 3, 1),
+    return np.ascontiguousarray(w.reshape(k // kb, kb, c, TAPS).transpose(0, 2, 3, 1),
                                 dtype=np.float32)
 
 
 @njit(nogil=True, cache=True)
+def _row16(xp, wp, yt, taps, slots, x_start, y_start, cuts, channels, x_channel, x_step,
+           y_step):
+    """_row with the tiles of 16 output channels."""
+    for t in range(cuts.shape[0]):
+        j, pw = cuts[t, 0], cuts[t, 1]
+        xs, ys = x_start + j * x_step, y_start + j * y_step
+        if pw == 12:
+            tile16_12(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
+        elif pw == 8:
+            tile16_8(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
+        elif pw == 7:
+            tile16_7(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
+        elif pw == 4:
+            tile16_4(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
+        else:
+            tile16_1(xp, wp, yt[ys:], taps, slots, xs, channels, x_channel, x_step, y_step)
+
+
+@njit(nogil=True, cache=True)
 def _row(xp, wp, yt, taps, slots, x_start, y_start, cuts, channels, x_channel, x_step, y_step):
-    """The tiles of one output row: pieces cuts (start, width), outputs from yt[y_start]."""
+    """The tiles (of KB output channels) of one output row: pieces cuts (start, width), outputs
+    from yt[y_start]."""
     for t in range(cuts.shape[0]):
         j, pw = cuts[t, 0], cuts[t, 1]
         xs, ys = x_start + j * x_step, y_start + j * y_step
@@ -86,7 +114,7 @@ class Phase:
     ... (rows of them), columns col0, col0 + col_step, ... (cols of them); the input pixel of
     tap t for the a-th row and b-th column is xpad[a * x_row_step + b * x_step + taps[t]]
     (padded coordinates, flat within an image), its weights at slots[t] of each input channel's
-    9 * KB."""
+    9 * kb (kb: the output channels per tile)."""
 
     def __init__(self, taps, slots, rows, cols, row0, row_step, col0, col_step, x_row_step,
                  x_step):
@@ -97,37 +125,43 @@ class Phase:
 
 
 @njit(nogil=True, cache=True)
-def _phase(xps, wb, yb, taps, slots, geometry, cuts, m, x_image, out_h, out_w, c, x_channel):
-    """The tiles of one phase (Phase.geometry, unpacked) over image m of the chunk."""
+def _phase(xps, wb, yb, taps, slots, geometry, cuts, m, x_image, out_h, out_w, c, x_channel,
+           kb):
+    """The tiles of one phase (Phase.geometry, unpacked) over image m of the chunk; kb output
+    channels per tile."""
     rows, row0, row_step, col0, col_step, x_row_step, x_step = geometry
     for a in range(rows):
         y_pixel = (m * out_h + row0 + a * row_step) * out_w + col0
-        _row(xps, wb, yb, taps, slots, m * x_image + a * x_row_step, y_pixel * KB, cuts, c,
-             x_channel, x_step, col_step * KB)
+        if kb == KB:
+            _row(xps, wb, yb, taps, slots, m * x_image + a * x_row_step, y_pixel * kb, cuts, c,
+                 x_channel, x_step, col_step * kb)
+        else:
+            _row16(xps, wb, yb, taps, slots, m * x_image + a * x_row_step, y_pixel * kb, cuts,
+                   c, x_channel, x_step, col_step * kb)
 
 
 @njit(nogil=True, cache=True)
 def _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_counts, m_lo,
               m_hi, chunk):
-    """y (K, N*out_h*out_w)'s images m_lo..m_hi-1 from x (C, N, H, W) and packed wp, by the
-    phases given as arrays (phase f: taps[f, :counts[f]], slots likewise, geometry[f],
-    cuts[f, :cut_counts[f]])."""
+    """y (K, N*out_h*out_w)'s images m_lo..m_hi-1 from x (C, N, H, W) and packed wp (K/kb, C,
+    9, kb), by the phases given as arrays (phase f: taps[f, :counts[f]], slots likewise,
+    geometry[f], cuts[f, :cut_counts[f]])."""
     c, h, w = x.shape[0], x.shape[2], x.shape[3]
-    blocks, image = wp.shape[0], out_h * out_w
+    blocks, kb, image = wp.shape[0], wp.shape[3], out_h * out_w
     xp = np.zeros((c, chunk, h + 2, w + 2), dtype=np.float32)
-    yt = np.empty((blocks, chunk * image, KB), dtype=np.float32)
+    yt = np.empty((blocks, chunk * image, kb), dtype=np.float32)
     x_image, x_channel = (h + 2) * (w + 2), chunk * (h + 2) * (w + 2)
     xps = xp.reshape(-1)
     for m0 in range(m_lo, m_hi, chunk):
         m1 = min(m_hi, m0 + chunk)
         pad_images(x, m0, m1, xp)
-        for kb in range(blocks):
-            wb, yb = wp[kb].reshape(-1), yt[kb].reshape(-1)
+        for b in range(blocks):
+            wb, yb = wp[b].reshape(-1), yt[b].reshape(-1)
             for m in range(m1 - m0):
                 for f in range(counts.size):
                     _phase(xps, wb, yb, taps[f, :counts[f]], slots[f, :counts[f]],
                            geometry[f], cuts[f, :cut_counts[f]], m, x_image, out_h, out_w, c,
-                           x_channel)
+                           x_channel, kb)
         pixel_major(y, m0 * image, m1 * image, yt, True)  # back to channel-major rows
 
 
@@ -137,10 +171,10 @@ def _chunk(c, k, h, w, pq):
 
 
 def convolve(xc, wp, out_size, phases):
-    """xc (C, N, H, W) C-contiguous, wp packed (K/KB, C, 9, KB) -> y (K, N, *out_size), every
-    output pixel in one of the phases."""
+    """xc (C, N, H, W) C-contiguous, wp packed (K/kb, C, 9, kb) -> y (K, N, *out_size), every
+    output pixel in one of the phases (whose slots count in units of kb)."""
     c, n, h, w = xc.shape
-    k = wp.shape[0] * KB
+    k = wp.shape[0] * wp.shape[3]
     y = np.empty((k, n * out_size[0] * out_size[1]), dtype=np.float32)
     chunk = _chunk(c, k, h, w, out_size[0] * out_size[1])
     counts = np.array([f.taps.size for f in phases], np.int64)
@@ -171,11 +205,12 @@ def conv2d_forward(x, w, stride):
     return from_channel_major(convolve(channel_major(x), pack(w), (p, q), [phase]))
 
 
-def _stride2_phases(h, w, p, q):
+def _stride2_phases(h, w, p, q, kb=KB):
     """The four phases of a 3x3, stride-2, padding-1 convolution's backward-data: output pixel
     (u, v) = (2a + pu, 2b + pv) receives gy[i, j] through tap (r, s) where u = 2i + r - 1, so
     pu = 0 takes r = 1 (i = a), pu = 1 takes r = 0 (i = a + 1) and r = 2 (i = a); columns
-    alike. 1, 2, 2 and 4 taps: 9 in all for 4 pixels. gy is padded by one (i + 1, j + 1)."""
+    alike. 1, 2, 2 and 4 taps: 9 in all for 4 pixels. gy is padded by one (i + 1, j + 1);
+    weights packed for kb output channels per tile."""
     row = q + 2
     phases = []
     for pu in (0, 1):
@@ -184,7 +219,7 @@ def _stride2_phases(h, w, p, q):
             cols_s = (1,) if pv == 0 else (0, 2)
             taps = [(1 + (pu + 1 - r) // 2) * row + 1 + (pv + 1 - s) // 2
                     for r in rows_r for s in cols_s]
-            slots = [(3 * r + s) * KB for r in rows_r for s in cols_s]
+            slots = [(3 * r + s) * kb for r in rows_r for s in cols_s]
             rows, cols = (h - pu + 1) // 2, (w - pv + 1) // 2
             if rows and cols:
                 phases.append(Phase(taps, slots, rows, cols, pu, 2, pv, 2, row, 1))
@@ -195,8 +230,9 @@ def conv2d_backward_data_stride2(gy, w, x_shape):
     """(N, K, P, Q), (K, C, 3, 3) float32 -> gx (N, C, H, W) of the 3x3, stride-2, padding-1
     convolution (the adjoint of its forward), stored channel-major: the four phases of
     _stride2_phases, with the weights packed for C output channels (not flipped: each phase
-    names its taps)."""
+    names its taps), in blocks of block_width(C)."""
     n, c, h, wd = x_shape
+    kb = block_width(c)
     wt = np.ascontiguousarray(w.transpose(1, 0, 2, 3))  # (C, K, 3, 3)
-    phases = _stride2_phases(h, wd, gy.shape[2], gy.shape[3])
-    return from_channel_major(convolve(channel_major(gy), pack(wt), (h, wd), phases))
+    phases = _stride2_phases(h, wd, gy.shape[2], gy.shape[3], kb)
+    return from_channel_major(convolve(channel_major(gy), pack(wt, kb), (h, wd), phases))

@@ -1,6 +1,7 @@
 """The micro-kernels of the direct 3x3 convolutions by output-channel vectors (conv_direct_oc.py):
 one tile of KB = 32 output channels x PW output pixels along one row, kept in 2 * PW vector
-registers while it sums over all input channels and the taps of a table,
+registers while it sums over all input channels and the taps of a table (tiles of 16 output
+channels, one vector per pixel, serve convolutions with 16, 48, ... of them),
 
     y[k, pixel j] = sum over c and taps t of  w[k, c, tap t] * xpad[c, start + taps[t] + j * step]
 
@@ -13,8 +14,9 @@ to 16 lanes and makes 2 * PW fused multiply-adds: with PW = 12, 24 FMAs for 14 l
 masks (the zeros are in xpad). At the end it stores its PW * KB sums pixel by pixel (KB channels
 contiguous, pixels y_step floats apart); the caller turns them into channel-major rows.
 
-One tile per PW (a loop over pixels would keep the accumulators in memory): WIDTHS lists the
-widths that have one, and conv_direct_oc.pieces cuts an output row into such widths.
+One tile per PW and width of the channel block (a loop over pixels would keep the accumulators
+in memory): WIDTHS lists the pixel widths that have one, and conv_direct_oc.pieces cuts an output
+row into such widths. tile_PW are the tiles of 32 output channels, tile16_PW those of 16.
 """
 from numba import types
 from numba.core import cgutils
@@ -27,8 +29,11 @@ KB = KV * simd.LANES  # output channels per tile
 TAPS = 9
 
 
-def _tile(pw):
-    """The tile for PW = pw pixels: 2 * pw accumulators."""
+def _tile(pw, kv=KV):
+    """The tile for PW = pw pixels and kv * 16 output channels (KB = kv * 16 below): kv * pw
+    accumulators."""
+    kb = kv * simd.LANES
+
     def conv_oc_tile(typingctx, xp, wp, yt, taps, slots, x_start, channels, x_channel,
                      x_step, y_step):
         """yt[y_step * j + kk] = output channel kk of the tile's pixel j < pw, for
@@ -42,31 +47,32 @@ def _tile(pw):
             count = context.make_array(sig.args[3])(context, builder, args[3]).nitems
             x_start, channels, x_channel, x_step, y_step = args[5:]
             i64 = simd.I64
-            accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(KV * pw)]
+            accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(kv * pw)]
             columns = [builder.mul(i64(j), x_step) for j in range(pw)]
             with cgutils.for_range(builder, channels) as channel:
                 x_at = builder.add(x_start, builder.mul(channel.index, x_channel))
-                w_at = builder.mul(channel.index, i64(TAPS * KB))
+                w_at = builder.mul(channel.index, i64(TAPS * kb))
                 with cgutils.for_range(builder, count) as tap:
                     w_tap = builder.add(w_at, builder.load(simd.offset(builder, sp, tap.index)))
                     ws = [simd.load(builder, simd.offset(builder, wp, builder.add(
-                        w_tap, i64(v * simd.LANES)))) for v in range(KV)]
+                        w_tap, i64(v * simd.LANES)))) for v in range(kv)]
                     x_tap = builder.add(x_at, builder.load(simd.offset(builder, tp, tap.index)))
                     for j in range(pw):
                         xs = simd.broadcast_load(builder, simd.offset(
                             builder, xp, builder.add(x_tap, columns[j])))
-                        for v in range(KV):
-                            a = accs[j * KV + v]
+                        for v in range(kv):
+                            a = accs[j * kv + v]
                             builder.store(simd.fma(builder, ws[v], xs, builder.load(a)), a)
             for j in range(pw):  # pixel j's KB sums, from yt[y_step * j]
-                for v in range(KV):
+                for v in range(kv):
                     at = builder.add(builder.mul(i64(j), y_step), i64(v * simd.LANES))
-                    simd.store(builder, builder.load(accs[j * KV + v]),
+                    simd.store(builder, builder.load(accs[j * kv + v]),
                                simd.offset(builder, yp, at))
             return context.get_dummy_value()
         return signature, codegen
     return intrinsic(conv_oc_tile)
 
 
-tile_12, tile_8, tile_7, tile_4, tile_1 = (_tile(pw) for pw in (12, 8, 7, 4, 1))
 WIDTHS = (12, 8, 7, 4, 1)  # the widths with a tile, widest first
+tile_12, tile_8, tile_7, tile_4, tile_1 = (_tile(pw) for pw in WIDTHS)
+tile16_12, tile16_8, tile16_7, tile16_4, tile16_1 = (_tile(pw, 1) for pw in WIDTHS)

@@ -12,7 +12,19 @@ from tinyres.kernels.cpu import conv as reference_conv
 from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_oc, conv_direct_strided,
                                       conv_direct_weight_oc, conv_im2col, conv_winograd, layout)
 from tinyres.kernels.cpu.fast import conv as fast_conv
+from tinyres.kernels.cpu.fast import batchnorm, elementwise, optim, threads
 from tinyres.kernels.shapes import output_size
+
+
+@pytest.fixture(autouse=True, params=["openmp threads", "python threads"])
+def thread_kind(request, monkeypatch):
+    """Every test twice: the Numba-only kernels' tasks in Numba's parallel regions and on the
+    Python threads (threads.native()); small arrays are cut into several tasks too."""
+    if request.param == "openmp threads" and not threads.NATIVE:
+        pytest.skip("Numba's OpenMP threading layer is not available here")
+    monkeypatch.setattr(threads, "native", lambda: request.param == "openmp threads")
+    for module in (batchnorm, elementwise, optim):
+        monkeypatch.setattr(module, "PARALLEL_MIN", 1)
 
 
 @pytest.mark.parametrize("shape,kernel,stride,padding", CASES)

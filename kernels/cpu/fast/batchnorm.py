@@ -9,7 +9,7 @@ those sums (no assumptions about NaN or infinity).
 import numpy as np
 
 from . import layout, threads
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 REORDER = {"reassoc", "contract"}
 
@@ -86,15 +86,47 @@ def _backward(gy, x, mean, invstd, weight, training, gx, gweight, gbias):
 PARALLEL_MIN = 1 << 16  # values per thread below which one thread does it all
 
 
-def _by_channels(kernel, *arrays):
-    """kernel(*arrays) over one range of channels (the first axis of every array) per thread;
-    scalars pass through."""
-    channels, values = arrays[0].shape[0], arrays[0].size
+@njit(parallel=True, nogil=True, cache=True)
+def _forward_train_tasks(x, weight, bias, eps, y, mean, var, invstd, tasks):
+    """_forward_train over one range of channels (lo, hi) per task (threads.py)."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _forward_train(x[lo:hi], weight[lo:hi], bias[lo:hi], eps, y[lo:hi], mean[lo:hi],
+                       var[lo:hi], invstd[lo:hi])
 
-    def work(span):
-        kernel(*[a[span[0]:span[1]] if isinstance(a, np.ndarray) else a for a in arrays])
+
+@njit(parallel=True, nogil=True, cache=True)
+def _affine_tasks(x, scale, shift, y, tasks):
+    """_affine over one range of channels per task."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _affine(x[lo:hi], scale[lo:hi], shift[lo:hi], y[lo:hi])
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _backward_tasks(gy, x, mean, invstd, weight, training, gx, gweight, gbias, tasks):
+    """_backward over one range of channels per task."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _backward(gy[lo:hi], x[lo:hi], mean[lo:hi], invstd[lo:hi], weight[lo:hi], training,
+                  gx[lo:hi], gweight[lo:hi], gbias[lo:hi])
+
+
+def _by_channels(kernel, driver, *arrays):
+    """kernel(*arrays) over one range of channels (the first axis of every array; scalars pass
+    through) per thread: in this thread when they make one range, else in driver(*arrays,
+    tasks), Numba's parallel region, or on the Python threads (threads.native())."""
+    channels, values = arrays[0].shape[0], arrays[0].size
     per_channel = max(values // max(channels, 1), 1)
-    threads.parallel(work, threads.ranges(channels, -(-PARALLEL_MIN // per_channel)))
+    tasks = threads.ranges(channels, -(-PARALLEL_MIN // per_channel))
+    if len(tasks) == 1:
+        kernel(*arrays)
+    elif threads.native():
+        driver(*arrays, threads.task_array(tasks))
+    else:
+        def work(span):
+            kernel(*[a[span[0]:span[1]] if isinstance(a, np.ndarray) else a for a in arrays])
+        threads.parallel(work, tasks, numba_only=True)
 
 
 def _rows(x):
@@ -118,7 +150,8 @@ def batchnorm_forward_train(x, weight, bias, eps):
     channels = x.shape[1]
     stats = [np.empty(channels, dtype=x.dtype) for _ in range(3)]
     y, y_rows = _out(x)
-    _by_channels(_forward_train, _rows(x), _param(weight, channels, 1, x.dtype),
+    _by_channels(_forward_train, _forward_train_tasks, _rows(x),
+                 _param(weight, channels, 1, x.dtype),
                  _param(bias, channels, 0, x.dtype), float(eps), y_rows, *stats)
     return (y, *stats)
 
@@ -130,7 +163,8 @@ def batchnorm_forward_eval(x, mean, var, weight, bias, eps):
     scale = invstd * _param(weight, channels, 1, x.dtype)
     shift = _param(bias, channels, 0, x.dtype) - mean * scale
     y, y_rows = _out(x)
-    _by_channels(_affine, _rows(x), scale.astype(x.dtype), shift.astype(x.dtype), y_rows)
+    _by_channels(_affine, _affine_tasks, _rows(x), scale.astype(x.dtype),
+                 shift.astype(x.dtype), y_rows)
     return y, invstd
 
 
@@ -140,6 +174,6 @@ def batchnorm_backward(gy, x, mean, invstd, weight, training):
     gweight = np.empty(channels, dtype=x.dtype)
     gbias = np.empty(channels, dtype=x.dtype)
     gx, gx_rows = _out(x)
-    _by_channels(_backward, _rows(gy), _rows(x), mean, invstd,
+    _by_channels(_backward, _backward_tasks, _rows(gy), _rows(x), mean, invstd,
                  _param(weight, channels, 1, x.dtype), bool(training), gx_rows, gweight, gbias)
     return gx, gweight, gbias

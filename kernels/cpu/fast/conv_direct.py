@@ -17,7 +17,7 @@ import numpy as np
 
 from . import layout, simd, threads
 from .conv_direct_tile import KB, PV, TILE, tile
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 C_BLOCK = 32  # input channels per pass: the tile's input rows and weights stay in L1
 CHUNK_BYTES = 256 << 10  # input pixels per chunk: C_BLOCK channels of them fill about a
@@ -120,6 +120,14 @@ def _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, halo, p_lo, p_hi, b_
                              k_count, c0, taps)
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _convolve_tasks(x, wp, y, masks, offsets, c, k, plane, chunk, halo, tasks):
+    """_convolve for each task (p_lo, p_hi, b_lo, b_hi), one per thread (threads.py)."""
+    for t in prange(tasks.shape[0]):
+        _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, halo, tasks[t, 0], tasks[t, 1],
+                  tasks[t, 2], tasks[t, 3])
+
+
 def _tasks(plane, k, chunk):
     """One (p_lo, p_hi, b_lo, b_hi) per thread: pixel ranges, or on small maps blocks of
     output channels."""
@@ -137,10 +145,14 @@ def convolve(x, c, out_shape, wp, k, masks, offsets, halo=0):
     plane = int(np.prod(out_shape))
     chunk = max(TILE, CHUNK_BYTES // (4 * min(c, C_BLOCK)) // TILE * TILE)
     y = np.empty(k * plane, dtype=np.float32)
-
-    def work(task):
-        _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, halo, *task)
-    threads.parallel(work, _tasks(plane, k, chunk))
+    tasks = _tasks(plane, k, chunk)
+    if threads.native():
+        _convolve_tasks(x, wp, y, masks, offsets, c, k, plane, chunk, halo,
+                        threads.task_array(tasks))
+    else:
+        def work(task):
+            _convolve(x, wp, y, masks, offsets, c, k, plane, chunk, halo, *task)
+        threads.parallel(work, tasks, numba_only=True)
     return y.reshape((k,) + tuple(out_shape))
 
 

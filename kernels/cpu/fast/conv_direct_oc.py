@@ -23,7 +23,7 @@ from .conv_direct_oc_tile import (KB, TAPS, WIDTHS, tile16_1, tile16_4, tile16_7
                                   tile16_12, tile_1, tile_4, tile_7, tile_8, tile_12)
 from .conv_direct_weight_oc import pad_images, pixel_major
 from .layout import channel_major, from_channel_major
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 CHUNK_BYTES = 256 << 10  # padded input and pixel-major output of one chunk stay in L2
 
@@ -165,6 +165,17 @@ def _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_c
         pixel_major(y, m0 * image, m1 * image, yt, True)  # back to channel-major rows
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _convolve_tasks(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_counts,
+                    tasks, chunk):
+    """_convolve for each task (m_lo, m_hi) of images, one per thread (threads.py), with chunks
+    of at most `chunk` images."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_counts, lo,
+                  hi, max(1, min(chunk, hi - lo)))
+
+
 def _chunk(c, k, h, w, pq):
     """Images per chunk: padded input and pixel-major output of CHUNK_BYTES, at least one."""
     return max(1, CHUNK_BYTES // (4 * (c * (h + 2) * (w + 2) + k * pq)))
@@ -185,11 +196,15 @@ def convolve(xc, wp, out_size, phases):
         taps[i, :counts[i]], slots[i, :counts[i]] = f.taps, f.slots
         cuts[i, :cut_counts[i]] = f.cuts
     geometry = np.stack([f.geometry for f in phases])
-
-    def work(task):
-        _convolve(xc, wp, y, *out_size, taps, slots, counts, geometry, cuts, cut_counts,
-                  task[0], task[1], max(1, min(chunk, task[1] - task[0])))
-    threads.parallel(work, threads.ranges(n, 1))
+    tasks = threads.ranges(n, 1)
+    if threads.native():
+        _convolve_tasks(xc, wp, y, *out_size, taps, slots, counts, geometry, cuts, cut_counts,
+                        threads.task_array(tasks), chunk)
+    else:
+        def work(task):
+            _convolve(xc, wp, y, *out_size, taps, slots, counts, geometry, cuts, cut_counts,
+                      task[0], task[1], max(1, min(chunk, task[1] - task[0])))
+        threads.parallel(work, tasks, numba_only=True)
     return y.reshape((k, n) + tuple(out_size))
 
 

@@ -52,7 +52,7 @@ def phases(xc, stride, out_size):
 
     def work(span):
         _phases(xc, span[0], span[1], *stride, out)
-    threads.parallel(work, threads.ranges(c, 1))
+    threads.parallel(work, threads.ranges(c, 1), numba_only=True)
     return out
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from . import layout, simd, threads
 from .conv_direct import lane_masks
 from .conv_direct_weight_tile import ACC, KW, TAPS, weight_tile
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 CHUNK = 1024  # pixels per pass: the chunk's copies stay in L2
 MIN_VECTORS = 64  # 16-pixel vectors per thread at least, else threads split the channels
@@ -95,6 +95,15 @@ def _tasks(plane, blocks):
     return [(0, plane, cuts[i], cuts[i + 1]) for i in range(n) if cuts[i] < cuts[i + 1]]
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _weight_sums_tasks(x, gy, accs, masks, c, k, h, w, tasks):
+    """accs[t] = _weight_sums over task t (p_lo, p_hi, b_lo, b_hi), one per thread
+    (threads.py)."""
+    for t in prange(tasks.shape[0]):
+        _weight_sums(x, gy, accs[t], masks, c, k, h, w, tasks[t, 0], tasks[t, 1], tasks[t, 2],
+                     tasks[t, 3])
+
+
 def conv2d_backward_weight(gy, x):
     """(N, K, H, W), (N, C, H, W) float32 -> gw (K, C, 3, 3), C-contiguous."""
     xc, gc = layout.channel_major(x), layout.channel_major(gy)
@@ -102,11 +111,14 @@ def conv2d_backward_weight(gy, x):
     k = gc.shape[0]
     blocks = -(-k // KW)
     masks = lane_masks(n, (h, w), (h, w))
-
-    def work(task):
-        acc = np.zeros((blocks, c, ACC), dtype=np.float32)
-        _weight_sums(xc.reshape(-1), gc.reshape(-1), acc, masks, c, k, h, w, *task)
-        return acc
-    acc = threads.parallel_sum(work, _tasks(n * h * w, blocks))
+    tasks, xs, gs = _tasks(n * h * w, blocks), xc.reshape(-1), gc.reshape(-1)
+    accs = np.zeros((len(tasks), blocks, c, ACC), dtype=np.float32)  # one per task
+    if threads.native():
+        _weight_sums_tasks(xs, gs, accs, masks, c, k, h, w, threads.task_array(tasks))
+    else:
+        def work(t):
+            _weight_sums(xs, gs, accs[t], masks, c, k, h, w, *tasks[t])
+        threads.parallel(work, range(len(tasks)), numba_only=True)
+    acc = accs.sum(axis=0)  # the tasks' partial sums
     sums = acc[:, :, :KW * TAPS].reshape(blocks, c, KW, TAPS)
     return np.ascontiguousarray(sums.transpose(0, 2, 1, 3).reshape(blocks * KW, c, 3, 3)[:k])

@@ -18,7 +18,7 @@ import numpy as np
 from . import simd, threads
 from .conv_direct_weight_oc_tile import TAPS, tile_16x2, tile_32x1
 from .layout import channel_major
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 CHUNK_BYTES = 256 << 10  # padded x and pixel-major gy of one chunk stay in L2
 
@@ -101,6 +101,15 @@ def _weight_sums(x, gy, acc, p_size, q_size, stride, m_lo, m_hi, chunk):
                               p_size, q_size, stride, x_image, w + 2, x_channel)
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _weight_sums_tasks(x, gy, accs, p_size, q_size, stride, tasks, chunk):
+    """accs[t] = _weight_sums over task t (m_lo, m_hi) of images, one per thread (threads.py),
+    with chunks of at most `chunk` images."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _weight_sums(x, gy, accs[t], p_size, q_size, stride, lo, hi, max(1, min(chunk, hi - lo)))
+
+
 def _chunk(c, k, h, w, pq):
     """Images per chunk: padded x and pixel-major gy of CHUNK_BYTES, at least one image."""
     per_image = 4 * (c * (h + 2) * (w + 2) + k * pq)
@@ -115,13 +124,15 @@ def conv2d_backward_weight(gy, x, stride):
     kb = block(k)
     blocks = k // kb
     chunk = _chunk(c, k, h, w, p * q)
-    rows = gc.reshape(k, -1)
-
-    def work(task):
-        acc = np.zeros((blocks, c, TAPS * kb), dtype=np.float32)
-        _weight_sums(xc, rows, acc, p, q, stride[0], task[0], task[1],
-                     max(1, min(chunk, task[1] - task[0])))
-        return acc
-    acc = threads.parallel_sum(work, threads.ranges(n, 1))
+    tasks, rows = threads.ranges(n, 1), gc.reshape(k, -1)
+    accs = np.zeros((len(tasks), blocks, c, TAPS * kb), dtype=np.float32)  # one per task
+    if threads.native():
+        _weight_sums_tasks(xc, rows, accs, p, q, stride[0], threads.task_array(tasks), chunk)
+    else:
+        def work(t):
+            lo, hi = tasks[t]
+            _weight_sums(xc, rows, accs[t], p, q, stride[0], lo, hi, max(1, min(chunk, hi - lo)))
+        threads.parallel(work, range(len(tasks)), numba_only=True)
+    acc = accs.sum(axis=0)  # the tasks' partial sums
     sums = acc.reshape(blocks, c, 3, 3, kb).transpose(0, 4, 1, 2, 3)
     return np.ascontiguousarray(sums.reshape(k, c, 3, 3))

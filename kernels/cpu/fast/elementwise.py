@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import elementwise as reference
 from . import layout, threads
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 PARALLEL_MIN = 1 << 16  # below this many elements per thread, waking a thread costs more
 
@@ -35,11 +35,43 @@ def _add(a, b, out):
         out[i] = a[i] + b[i]
 
 
-def _split(kernel, *flats):
-    """kernel(*slices) over one range of the flat arrays per thread."""
-    def work(span):
-        kernel(*[a[span[0]:span[1]] for a in flats])
-    threads.parallel(work, threads.ranges(flats[0].size, PARALLEL_MIN))
+@njit(parallel=True, nogil=True, cache=True)
+def _relu_tasks(x, out, tasks):
+    """_relu over one range (lo, hi) of the flat arrays per task (threads.py)."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _relu(x[lo:hi], out[lo:hi])
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _relu_backward_tasks(gy, y, out, tasks):
+    """_relu_backward over one range per task."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _relu_backward(gy[lo:hi], y[lo:hi], out[lo:hi])
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _add_tasks(a, b, out, tasks):
+    """_add over one range per task."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _add(a[lo:hi], b[lo:hi], out[lo:hi])
+
+
+def _split(kernel, driver, *flats):
+    """kernel(*slices) over one range of the flat arrays per thread: in this thread when they
+    make one range, else in driver(*flats, tasks), Numba's parallel region, or on the Python
+    threads (threads.native())."""
+    tasks = threads.ranges(flats[0].size, PARALLEL_MIN)
+    if len(tasks) == 1:
+        kernel(*flats)
+    elif threads.native():
+        driver(*flats, threads.task_array(tasks))
+    else:
+        def work(span):
+            kernel(*[a[span[0]:span[1]] for a in flats])
+        threads.parallel(work, tasks, numba_only=True)
 
 
 def _dense_pair(a, b):
@@ -58,7 +90,7 @@ def relu_forward(x):
     if order is None:
         return reference.relu_forward(x)
     out = np.empty_like(x)
-    _split(_relu, layout.flat(x, order), layout.flat(out, order))
+    _split(_relu, _relu_tasks, layout.flat(x, order), layout.flat(out, order))
     return out
 
 
@@ -69,7 +101,8 @@ def relu_backward(gy, y):
         return reference.relu_backward(gy, y)
     order, y, gy = pair
     out = np.empty_like(y)
-    _split(_relu_backward, layout.flat(gy, order), layout.flat(y, order), layout.flat(out, order))
+    _split(_relu_backward, _relu_backward_tasks, layout.flat(gy, order), layout.flat(y, order),
+           layout.flat(out, order))
     return out
 
 
@@ -82,5 +115,6 @@ def add(a, b):
         return np.add(a, b)
     order, a, b = pair
     out = np.empty_like(a)
-    _split(_add, layout.flat(a, order), layout.flat(b, order), layout.flat(out, order))
+    _split(_add, _add_tasks, layout.flat(a, order), layout.flat(b, order),
+           layout.flat(out, order))
     return out

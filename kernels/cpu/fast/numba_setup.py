@@ -1,17 +1,19 @@
 """Numba, configured once for tinyres.
 
-The cpu kernels use no Numba parallel regions (prange) any more: every kernel is a serial,
-nogil function, and threads.py runs one range of the work per thread, because Numba's workers
-keep spinning after each parallel region and slow down the kernel that follows (the figures:
-benchmarks/RESULTS.md, "What was done, with the figures that decided it", item 6). The
-threading layer is still pinned to workqueue (it never spins against OpenBLAS) for any parallel
-code a user adds; their own NUMBA_THREADING_LAYER wins.
+The kernels that are Numba code only can run their threads' tasks in Numba parallel regions
+(`prange`; when, see threads.native()) on the OpenMP threading layer (GNU libgomp): its threads
+spin briefly between regions, so the next region starts at once. Numba's own workqueue layer
+made the CIFAR ResNet-20 step slower than our Python threads do (benchmarks/RESULTS.md, "Issue
+13, third round"), so OpenMP comes first; without libgomp the kernels stay on the Python
+threads. A user's own NUMBA_THREADING_LAYER wins.
 """
 import os
 
 import numba
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
+    numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
+    numba.config.THREADING_LAYER = "default"
 
 njit = numba.njit
+prange = numba.prange

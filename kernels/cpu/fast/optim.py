@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import optim as reference
 from . import threads
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 PARALLEL_MIN = 1 << 17  # smaller tensors (most of ResNet's) are not worth waking a thread
 
@@ -28,6 +28,16 @@ def _sgd(param, grad, buf, lr, momentum, keep, weight_decay, nesterov, first, ha
         param[i] -= lr * d
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _sgd_tasks(param, grad, buf, lr, momentum, keep, weight_decay, nesterov, first, has_buf,
+               tasks):
+    """_sgd over one range (lo, hi) of the flat arrays per task (threads.py)."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _sgd(param[lo:hi], grad[lo:hi], buf[lo:hi], lr, momentum, keep, weight_decay, nesterov,
+             first, has_buf)
+
+
 def sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     """param -= lr * d as the reference (optim.py), in place, in one pass."""
     if not (param.flags.c_contiguous and (buf is None or buf.flags.c_contiguous)
@@ -41,7 +51,13 @@ def sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
     scalars = (cast(lr), cast(momentum), cast(1 - dampening), cast(weight_decay),
                bool(nesterov), bool(first), buf is not None)
 
-    def work(span):
-        lo, hi = span
-        _sgd(flat[lo:hi], g[lo:hi], b[lo:hi], *scalars)
-    threads.parallel(work, threads.ranges(flat.size, PARALLEL_MIN))
+    tasks = threads.ranges(flat.size, PARALLEL_MIN)
+    if len(tasks) == 1:
+        _sgd(flat, g, b, *scalars)
+    elif threads.native():
+        _sgd_tasks(flat, g, b, *scalars, threads.task_array(tasks))
+    else:
+        def work(span):
+            lo, hi = span
+            _sgd(flat[lo:hi], g[lo:hi], b[lo:hi], *scalars)
+        threads.parallel(work, tasks, numba_only=True)

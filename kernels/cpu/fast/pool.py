@@ -156,7 +156,8 @@ def _by_channels(kernel, block, *args):
         lo, hi = span
         kernel(block[lo:hi], *[a[lo:hi] if isinstance(a, np.ndarray) else a for a in args])
     per_channel = max(values // max(channels, 1), 1)
-    threads.parallel(work, threads.ranges(channels, -(-PARALLEL_MIN // per_channel)))
+    threads.parallel(work, threads.ranges(channels, -(-PARALLEL_MIN // per_channel)),
+                     numba_only=True)
 
 
 def _planes(x):

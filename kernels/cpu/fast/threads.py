@@ -1,5 +1,20 @@
-"""Batch-parallel work for the convolution kernels: T Python threads, each running its own
-share of the images with single-threaded OpenBLAS and serial (nogil) Numba code.
+"""Batch-parallel work for the kernels, in two ways.
+
+Kernels that call OpenBLAS (im2col + GEMM, Winograd) run parallel() below: T Python threads,
+each running its own share of the images with single-threaded OpenBLAS and serial (nogil) Numba
+code.
+
+Kernels that are Numba code only (the direct convolutions, batch norm, the elementwise ops,
+SGD) can also run their tasks in a Numba parallel region: a `prange` over task_array(tasks), one
+task per thread, on Numba's OpenMP threads (numba_setup.py). Those threads never take the GIL and
+wait for the next region spinning, so a region starts within microseconds, where handing a task
+to a Python thread takes 50-80 us (its wake-up, then the GIL); a CIFAR ResNet-56 step opens over
+400 regions. They do so when native() says: only while no OpenBLAS kernel has used the Python
+threads for HOLD_SECONDS, because the two kinds of thread must not share the cores (a GEMM region
+run while the OpenMP threads still spin made ResNet-18/50 1.3-1.7x slower). So the CIFAR ResNets,
+whose kernels are all Numba, run on OpenMP threads, and ResNet-18/50 on the Python threads
+(benchmarks/RESULTS.md, "Issue 13, third round"). TINYRES_NATIVE_THREADS=0 keeps everything on
+the Python threads.
 
 Why not let OpenBLAS thread each GEMM? Per image group, im2col and its GEMM share data that
 stays in the core's cache; a thread that owns whole images never waits for the other one inside
@@ -11,9 +26,11 @@ thread, chunk after chunk, with OpenBLAS threading each GEMM (correct, a little 
 """
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
+import numpy as np
 
 try:
     from threadpoolctl import ThreadpoolController
@@ -21,7 +38,29 @@ except ImportError:  # optional (pip install threadpoolctl, or tinyres[fast]): d
     ThreadpoolController = None
 
 _lock = threading.Lock()
-_state = {"pool": None, "size": 0, "blas": None}
+_state = {"pool": None, "size": 0, "blas": None, "blas_region_at": float("-inf")}
+HOLD_SECONDS = 5.0  # after an OpenBLAS kernel's region, the Numba kernels stay on Python threads
+
+
+def _openmp_layer():
+    """True when Numba's parallel regions run on its OpenMP layer (GNU libgomp loads, and the
+    user has not chosen another layer)."""
+    if os.environ.get("NUMBA_THREADING_LAYER", "omp") != "omp":
+        return False
+    try:
+        import numba.np.ufunc.omppool  # noqa: F401  (fails without libgomp)
+    except ImportError:
+        return False
+    return True
+
+
+NATIVE = os.environ.get("TINYRES_NATIVE_THREADS", "1") != "0" and _openmp_layer()
+
+
+def native():
+    """Whether a Numba-only kernel should run its tasks in a Numba parallel region now (see the
+    module's docstring), rather than with parallel(..., numba_only=True)."""
+    return NATIVE and time.monotonic() - _state["blas_region_at"] > HOLD_SECONDS
 
 
 def count():
@@ -58,14 +97,18 @@ def _pool(size):
         return _state["pool"]
 
 
-def _shares(run_share, tasks):
+def _shares(run_share, tasks, numba_only):
     """[run_share(share) for each thread's contiguous share of tasks], the shares in parallel
-    with OpenBLAS single-threaded; in this thread alone when there is nothing to share."""
+    with OpenBLAS single-threaded; in this thread alone when there is nothing to share.
+    numba_only: the work calls no OpenBLAS (it does not hold the Numba kernels to these threads,
+    see native())."""
     threads = min(count(), len(tasks))
     blas = _blas()
     if threads <= 1 or not blas or threading.current_thread().name.startswith("tinyres-conv"):
         # (a kernel called from inside a parallel region runs serially)
         return [run_share(tasks)]
+    if not numba_only:
+        _state["blas_region_at"] = time.monotonic()
     shares = [tasks[i * len(tasks) // threads:(i + 1) * len(tasks) // threads]
               for i in range(threads)]
     saved = [lib.get_num_threads() for lib in blas]
@@ -80,13 +123,13 @@ def _shares(run_share, tasks):
             lib.set_num_threads(n)
 
 
-def parallel(work, tasks):
+def parallel(work, tasks, numba_only=False):
     """work(task) for every task (equal-sized image groups), spread over count() threads in
-    contiguous shares."""
-    _shares(lambda share: [work(task) for task in share], tasks)
+    contiguous shares; numba_only: see _shares."""
+    _shares(lambda share: [work(task) for task in share], tasks, numba_only)
 
 
-def parallel_sum(work, tasks):
+def parallel_sum(work, tasks, numba_only=False):
     """The sum of work(task) (fresh arrays of one shape) over the tasks, computed as in
     parallel(): each thread sums its own share in place, then the shares are added."""
     def run_share(share):
@@ -94,7 +137,7 @@ def parallel_sum(work, tasks):
         for task in share[1:]:
             total += work(task)
         return total
-    parts = _shares(run_share, tasks)
+    parts = _shares(run_share, tasks, numba_only)
     total = parts[0]
     for part in parts[1:]:
         total += part
@@ -114,6 +157,12 @@ def single_blas(fn, *args):
     finally:
         for lib, n in zip(blas, saved):
             lib.set_num_threads(n)
+
+
+def task_array(tasks):
+    """tasks (tuples of ints, e.g. from ranges()) as an int64 array, one row per task: what a
+    Numba parallel driver takes (`for t in prange(tasks.shape[0])`)."""
+    return np.array(tasks, dtype=np.int64).reshape(len(tasks), -1)
 
 
 def ranges(n, minimum):

@@ -1,5 +1,5 @@
 """The speed figures the README quotes are those of the committed benchmark runs
-(benchmarks/results/models-run{7,8,9}.json, the third round's, written by `python -m
+(benchmarks/results/models-run{10,11,12}.json, the third round's last, written by `python -m
 benchmarks.bench_models --json ...`): medians of the three runs' ratios, and the range of the
 memory ratios; and the degradation experiment's wall time (benchmarks/results/
 degradation-one-seed.json, its /usr/bin/time); the default recipe's two runs
@@ -24,7 +24,7 @@ QUOTED = {  # case -> how the README's Speed section names it
 }
 
 
-RUNS = (7, 8, 9)  # those of the code the README describes (1-6: the second round's)
+RUNS = (10, 11, 12)  # those of the code the README describes (1-9: earlier code)
 
 
 def _runs():

@@ -102,13 +102,13 @@ def _shares(run_share, tasks, numba_only):
     with OpenBLAS single-threaded; in this thread alone when there is nothing to share.
     numba_only: the work calls no OpenBLAS (it does not hold the Numba kernels to these threads,
     see native())."""
+    if not numba_only and count() > 1:  # OpenBLAS at work, on these threads or on its own
+        _state["blas_region_at"] = time.monotonic()
     threads = min(count(), len(tasks))
     blas = _blas()
     if threads <= 1 or not blas or threading.current_thread().name.startswith("tinyres-conv"):
         # (a kernel called from inside a parallel region runs serially)
         return [run_share(tasks)]
-    if not numba_only:
-        _state["blas_region_at"] = time.monotonic()
     shares = [tasks[i * len(tasks) // threads:(i + 1) * len(tasks) // threads]
               for i in range(threads)]
     saved = [lib.get_num_threads() for lib in blas]

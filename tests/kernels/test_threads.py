@@ -26,3 +26,17 @@ def test_without_openmp_or_when_turned_off_the_kernels_use_python_threads(monkey
     monkeypatch.setattr(threads, "NATIVE", False)
     monkeypatch.setitem(threads._state, "blas_region_at", float("-inf"))
     assert not threads.native()
+
+
+def test_a_large_matmul_holds_the_numba_kernels_too(monkeypatch):
+    import numpy as np
+
+    from tinyres.kernels.cpu.fast import linear
+    monkeypatch.setattr(threads, "NATIVE", True)
+    monkeypatch.setitem(threads._state, "blas_region_at", float("-inf"))
+    a = np.ones((8, 64), np.float32)
+    linear.matmul(a, np.ones((64, 10), np.float32))  # small: one OpenBLAS thread
+    assert threads.native()
+    monkeypatch.setattr(linear, "SMALL", 0)
+    linear.matmul(a, np.ones((64, 10), np.float32))  # as a large one: OpenBLAS's own threads
+    assert threads.native() == (threads.count() <= 1)

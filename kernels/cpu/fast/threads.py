@@ -63,6 +63,13 @@ def native():
     return NATIVE and time.monotonic() - _state["blas_region_at"] > HOLD_SECONDS
 
 
+def openblas_in_use():
+    """Note that OpenBLAS runs on more than one thread now (ours or its own): for HOLD_SECONDS
+    the Numba-only kernels keep to the Python threads (native())."""
+    if count() > 1:
+        _state["blas_region_at"] = time.monotonic()
+
+
 def count():
     """How many threads the kernels may use (Numba's current setting)."""
     return numba.get_num_threads()
@@ -102,8 +109,8 @@ def _shares(run_share, tasks, numba_only):
     with OpenBLAS single-threaded; in this thread alone when there is nothing to share.
     numba_only: the work calls no OpenBLAS (it does not hold the Numba kernels to these threads,
     see native())."""
-    if not numba_only and count() > 1:  # OpenBLAS at work, on these threads or on its own
-        _state["blas_region_at"] = time.monotonic()
+    if not numba_only:
+        openblas_in_use()
     threads = min(count(), len(tasks))
     blas = _blas()
     if threads <= 1 or not blas or threading.current_thread().name.startswith("tinyres-conv"):

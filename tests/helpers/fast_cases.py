@@ -2,8 +2,9 @@
 convolution/pooling geometries, both float dtypes, and both memory layouts the fast kernels must
 accept (C-order and the channel-major layout they produce)."""
 import numpy as np
+import pytest
 
-from tinyres.kernels.cpu.fast import layout
+from tinyres.kernels.cpu.fast import batchnorm, elementwise, layout, optim, threads
 
 CASES = [
     # (N, C, H, W), kernel, stride, padding
@@ -70,3 +71,16 @@ def in_layout(a, which):
 def close(actual, expected, dtype, scale=1.0):
     tol = 1e-5 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(actual, expected, rtol=tol, atol=tol * scale)
+
+
+@pytest.fixture(params=["openmp threads", "python threads"])
+def thread_kind(request, monkeypatch):
+    """A test twice: the Numba-only kernels' tasks in Numba's parallel regions and on the
+    Python threads (threads.native()); small arrays are cut into several tasks too. A test
+    module takes it with `pytestmark = pytest.mark.usefixtures("thread_kind")` and imports it."""
+    if request.param == "openmp threads" and not threads.NATIVE:
+        pytest.skip("Numba's OpenMP threading layer is not available here")
+    monkeypatch.setattr(threads, "native", lambda: request.param == "openmp threads")
+    for module in (batchnorm, elementwise, optim):
+        monkeypatch.setattr(module, "PARALLEL_MIN", 1)
+    return request.param

@@ -6,25 +6,17 @@ import numpy as np
 import pytest
 
 from tests.helpers.fast_cases import (CASES, DIRECT, DTYPES, LAYOUTS, STRIDED_DATA_OC, STRIDED_OC,
-                                      WEIGHT_OC, close, in_layout)
+                                      WEIGHT_OC, close, in_layout,
+                                      thread_kind)  # noqa: F401 (a fixture)
 from tinyres.kernels import cpu
 from tinyres.kernels.cpu import conv as reference_conv
 from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_oc, conv_direct_strided,
                                       conv_direct_weight_oc, conv_im2col, conv_winograd, layout)
 from tinyres.kernels.cpu.fast import conv as fast_conv
-from tinyres.kernels.cpu.fast import batchnorm, elementwise, optim, threads
 from tinyres.kernels.shapes import output_size
 
 
-@pytest.fixture(autouse=True, params=["openmp threads", "python threads"])
-def thread_kind(request, monkeypatch):
-    """Every test twice: the Numba-only kernels' tasks in Numba's parallel regions and on the
-    Python threads (threads.native()); small arrays are cut into several tasks too."""
-    if request.param == "openmp threads" and not threads.NATIVE:
-        pytest.skip("Numba's OpenMP threading layer is not available here")
-    monkeypatch.setattr(threads, "native", lambda: request.param == "openmp threads")
-    for module in (batchnorm, elementwise, optim):
-        monkeypatch.setattr(module, "PARALLEL_MIN", 1)
+pytestmark = pytest.mark.usefixtures("thread_kind")  # each test on both kinds of thread
 
 
 @pytest.mark.parametrize("shape,kernel,stride,padding", CASES)

@@ -5,21 +5,14 @@ layout, scratch buffers) keep their promises."""
 import numpy as np
 import pytest
 
-from tests.helpers.fast_cases import CASES, DTYPES, LAYOUTS, close, in_layout
+from tests.helpers.fast_cases import (CASES, DTYPES, LAYOUTS, close, in_layout,
+                                      thread_kind)  # noqa: F401 (a fixture)
 from tinyres.kernels import cpu
-from tinyres.kernels.cpu.fast import batchnorm, elementwise, layout, optim, scratch, threads
+from tinyres.kernels.cpu.fast import layout, scratch, threads
 from tinyres.kernels.shapes import output_size
 
 
-@pytest.fixture(autouse=True, params=["openmp threads", "python threads"])
-def thread_kind(request, monkeypatch):
-    """Every test twice: the Numba-only kernels' tasks in Numba's parallel regions and on the
-    Python threads (threads.native()); small arrays are cut into several tasks too."""
-    if request.param == "openmp threads" and not threads.NATIVE:
-        pytest.skip("Numba's OpenMP threading layer is not available here")
-    monkeypatch.setattr(threads, "native", lambda: request.param == "openmp threads")
-    for module in (batchnorm, elementwise, optim):
-        monkeypatch.setattr(module, "PARALLEL_MIN", 1)
+pytestmark = pytest.mark.usefixtures("thread_kind")  # each test on both kinds of thread
 
 
 def _overridden(name):

@@ -114,19 +114,11 @@ def _backward_tasks(gy, x, mean, invstd, weight, training, gx, gweight, gbias, t
 
 def _by_channels(kernel, driver, *arrays):
     """kernel(*arrays) over one range of channels (the first axis of every array; scalars pass
-    through) per thread: in this thread when they make one range, else in driver(*arrays,
-    tasks), Numba's parallel region, or on the Python threads (threads.native())."""
+    through) per thread (threads.by_ranges; driver: its Numba parallel region)."""
     channels, values = arrays[0].shape[0], arrays[0].size
     per_channel = max(values // max(channels, 1), 1)
-    tasks = threads.ranges(channels, -(-PARALLEL_MIN // per_channel))
-    if len(tasks) == 1:
-        kernel(*arrays)
-    elif threads.native():
-        driver(*arrays, threads.task_array(tasks))
-    else:
-        def work(span):
-            kernel(*[a[span[0]:span[1]] if isinstance(a, np.ndarray) else a for a in arrays])
-        threads.parallel(work, tasks, numba_only=True)
+    threads.by_ranges(kernel, driver, threads.ranges(channels, -(-PARALLEL_MIN // per_channel)),
+                      *arrays)
 
 
 def _rows(x):

@@ -145,7 +145,8 @@ def _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_c
               m_hi, chunk):
     """y (K, N*out_h*out_w)'s images m_lo..m_hi-1 from x (C, N, H, W) and packed wp (K/kb, C,
     9, kb), by the phases given as arrays (phase f: taps[f, :counts[f]], slots likewise,
-    geometry[f], cuts[f, :cut_counts[f]])."""
+    geometry[f], cuts[f, :cut_counts[f]]), at most `chunk` images at a time."""
+    chunk = max(1, min(chunk, m_hi - m_lo))
     c, h, w = x.shape[0], x.shape[2], x.shape[3]
     blocks, kb, image = wp.shape[0], wp.shape[3], out_h * out_w
     xp = np.zeros((c, chunk, h + 2, w + 2), dtype=np.float32)
@@ -168,12 +169,10 @@ def _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_c
 @njit(parallel=True, nogil=True, cache=True)
 def _convolve_tasks(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_counts,
                     tasks, chunk):
-    """_convolve for each task (m_lo, m_hi) of images, one per thread (threads.py), with chunks
-    of at most `chunk` images."""
+    """_convolve for each task (m_lo, m_hi) of images, one per thread (threads.py)."""
     for t in prange(tasks.shape[0]):
-        lo, hi = tasks[t, 0], tasks[t, 1]
-        _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_counts, lo,
-                  hi, max(1, min(chunk, hi - lo)))
+        _convolve(x, wp, y, out_h, out_w, taps, slots, counts, geometry, cuts, cut_counts,
+                  tasks[t, 0], tasks[t, 1], chunk)
 
 
 def _chunk(c, k, h, w, pq):
@@ -203,7 +202,7 @@ def convolve(xc, wp, out_size, phases):
     else:
         def work(task):
             _convolve(xc, wp, y, *out_size, taps, slots, counts, geometry, cuts, cut_counts,
-                      task[0], task[1], max(1, min(chunk, task[1] - task[0])))
+                      task[0], task[1], chunk)
         threads.parallel(work, tasks, numba_only=True)
     return y.reshape((k, n) + tuple(out_size))
 

@@ -78,8 +78,9 @@ def pixel_major(rows, p0, p1, blocks, back):
 
 @njit(nogil=True, cache=True)
 def _weight_sums(x, gy, acc, p_size, q_size, stride, m_lo, m_hi, chunk):
-    """acc (K/KB, C, TAPS*KB) += the tap sums over images m_lo..m_hi-1; x (C, N, H, W),
-    gy (K, N*P*Q)."""
+    """acc (K/KB, C, TAPS*KB) += the tap sums over images m_lo..m_hi-1, at most `chunk` images
+    at a time; x (C, N, H, W), gy (K, N*P*Q)."""
+    chunk = max(1, min(chunk, m_hi - m_lo))
     c, h, w = x.shape[0], x.shape[2], x.shape[3]
     blocks, image, kb_size = acc.shape[0], p_size * q_size, acc.shape[2] // TAPS
     xp = np.zeros((c, chunk, h + 2, w + 2), dtype=np.float32)
@@ -103,11 +104,9 @@ def _weight_sums(x, gy, acc, p_size, q_size, stride, m_lo, m_hi, chunk):
 
 @njit(parallel=True, nogil=True, cache=True)
 def _weight_sums_tasks(x, gy, accs, p_size, q_size, stride, tasks, chunk):
-    """accs[t] = _weight_sums over task t (m_lo, m_hi) of images, one per thread (threads.py),
-    with chunks of at most `chunk` images."""
+    """accs[t] = _weight_sums over task t (m_lo, m_hi) of images, one per thread (threads.py)."""
     for t in prange(tasks.shape[0]):
-        lo, hi = tasks[t, 0], tasks[t, 1]
-        _weight_sums(x, gy, accs[t], p_size, q_size, stride, lo, hi, max(1, min(chunk, hi - lo)))
+        _weight_sums(x, gy, accs[t], p_size, q_size, stride, tasks[t, 0], tasks[t, 1], chunk)
 
 
 def _chunk(c, k, h, w, pq):
@@ -130,8 +129,7 @@ def conv2d_backward_weight(gy, x, stride):
         _weight_sums_tasks(xc, rows, accs, p, q, stride[0], threads.task_array(tasks), chunk)
     else:
         def work(t):
-            lo, hi = tasks[t]
-            _weight_sums(xc, rows, accs[t], p, q, stride[0], lo, hi, max(1, min(chunk, hi - lo)))
+            _weight_sums(xc, rows, accs[t], p, q, stride[0], *tasks[t], chunk)
         threads.parallel(work, range(len(tasks)), numba_only=True)
     acc = accs.sum(axis=0)  # the tasks' partial sums
     sums = acc.reshape(blocks, c, 3, 3, kb).transpose(0, 4, 1, 2, 3)

@@ -60,18 +60,9 @@ def _add_tasks(a, b, out, tasks):
 
 
 def _split(kernel, driver, *flats):
-    """kernel(*slices) over one range of the flat arrays per thread: in this thread when they
-    make one range, else in driver(*flats, tasks), Numba's parallel region, or on the Python
-    threads (threads.native())."""
-    tasks = threads.ranges(flats[0].size, PARALLEL_MIN)
-    if len(tasks) == 1:
-        kernel(*flats)
-    elif threads.native():
-        driver(*flats, threads.task_array(tasks))
-    else:
-        def work(span):
-            kernel(*[a[span[0]:span[1]] for a in flats])
-        threads.parallel(work, tasks, numba_only=True)
+    """kernel(*slices) over one range of the flat arrays per thread (threads.by_ranges; driver:
+    its Numba parallel region)."""
+    threads.by_ranges(kernel, driver, threads.ranges(flats[0].size, PARALLEL_MIN), *flats)
 
 
 def _dense_pair(a, b):

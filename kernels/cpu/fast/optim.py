@@ -50,14 +50,5 @@ def sgd_step_(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
     b = flat if buf is None else buf.reshape(-1)  # never touched when there is no buffer
     scalars = (cast(lr), cast(momentum), cast(1 - dampening), cast(weight_decay),
                bool(nesterov), bool(first), buf is not None)
-
-    tasks = threads.ranges(flat.size, PARALLEL_MIN)
-    if len(tasks) == 1:
-        _sgd(flat, g, b, *scalars)
-    elif threads.native():
-        _sgd_tasks(flat, g, b, *scalars, threads.task_array(tasks))
-    else:
-        def work(span):
-            lo, hi = span
-            _sgd(flat[lo:hi], g[lo:hi], b[lo:hi], *scalars)
-        threads.parallel(work, tasks, numba_only=True)
+    threads.by_ranges(_sgd, _sgd_tasks, threads.ranges(flat.size, PARALLEL_MIN), flat, g, b,
+                      *scalars)

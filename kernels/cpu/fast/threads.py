@@ -166,6 +166,21 @@ def single_blas(fn, *args):
             lib.set_num_threads(n)
 
 
+def by_ranges(kernel, driver, tasks, *args):
+    """kernel(*args) over one range (lo, hi) of the first axis of every array in args per task
+    (other arguments pass through): in this thread when there is one task, else in
+    driver(*args, task_array(tasks)), a Numba parallel region (native()), or on the Python
+    threads."""
+    if len(tasks) == 1:
+        kernel(*args)
+    elif native():
+        driver(*args, task_array(tasks))
+    else:
+        def work(span):
+            kernel(*[a[span[0]:span[1]] if isinstance(a, np.ndarray) else a for a in args])
+        parallel(work, tasks, numba_only=True)
+
+
 def task_array(tasks):
     """tasks (tuples of ints, e.g. from ranges()) as an int64 array, one row per task: what a
     Numba parallel driver takes (`for t in prange(tasks.shape[0])`)."""

@@ -54,13 +54,17 @@ KERNELS = {
     "conv2d_backward_weight": "(gy, x, w_shape, stride, padding) -> gw (K, C, R, S)",
     # --- batch normalisation over (N, H, W) per channel ---------------------------------------
     "batchnorm_forward_train": (
-        "(x, weight, bias, eps) -> (y, mean, var, invstd): x (N, C, H, W); weight, bias (C,) or"
-        " None; batch mean, biased var and 1/sqrt(var + eps), each (C,)"
+        "(x, weight, bias, eps, relu=False) -> (y, mean, var, invstd): x (N, C, H, W); weight,"
+        " bias (C,) or None; batch mean, biased var and 1/sqrt(var + eps), each (C,); relu=True:"
+        " y = max(y, 0), the ReLU that follows in the same pass"
     ),
-    "batchnorm_forward_eval": "(x, mean, var, weight, bias, eps) -> (y, invstd); given (C,) stats",
+    "batchnorm_forward_eval": (
+        "(x, mean, var, weight, bias, eps, relu=False) -> (y, invstd); given (C,) stats"
+    ),
     "batchnorm_backward": (
-        "(gy, x, mean, invstd, weight, training) -> (gx, gweight, gbias); training=True"
-        " differentiates through the batch statistics, False treats them as constants"
+        "(gy, x, mean, invstd, weight, training, relu_output=None) -> (gx, gweight, gbias);"
+        " training=True differentiates through the batch statistics, False treats them as"
+        " constants; relu_output (a relu=True forward's y): gy counts only where it is > 0"
     ),
     "batchnorm_update_running_": (
         "(running_mean, running_var, mean, var, count, momentum) -> None: in place,"
@@ -69,6 +73,7 @@ KERNELS = {
     # --- activations --------------------------------------------------------------------------
     "relu_forward": "(x) -> max(x, 0)",
     "relu_backward": "(gy, y) -> gy where y > 0, else 0",
+    "add_relu": "(a, b) -> max(a + b, 0): a residual add and its ReLU in one pass; one shape",
     # --- pooling ------------------------------------------------------------------------------
     "maxpool2d_forward": (
         "(x, kernel, stride, padding) -> (y, argmax): (N, C, H, W) -> (N, C, P, Q) twice;"

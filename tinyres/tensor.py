@@ -8,6 +8,8 @@ tensor's values in place only through set_data_() and move_().
 Tensor's methods call the ops; the ops are Functions, which make Tensors. So this module imports
 the ops and hands its class to tinyres.function (the last line), never the other way round.
 """
+import copy
+
 import numpy as np
 
 from . import autograd, dtypes, function, ops
@@ -163,6 +165,25 @@ class Tensor:
     def detach(self):
         """The same data, cut from the graph (requires_grad=False)."""
         return Tensor.from_array(self.data, self._backend)
+
+    def __deepcopy__(self, memo):
+        """copy.deepcopy (of a model, say): a new leaf with copies of the data and .grad, the
+        same requires_grad, class and gradient hooks; backward through the copy fills the
+        copy's .grad (a plain deepcopy would keep the graph node, whose weak reference names
+        the original). Like PyTorch, only leaves can be copied: a computed tensor's copy would
+        have no graph to differentiate (copy .detach() instead)."""
+        if not self.is_leaf:
+            raise RuntimeError("deepcopy: only leaf tensors (made by the user, not computed by"
+                               " an op) can be deep-copied; deep-copy t.detach() instead")
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new._init(self._backend.copy(self.data), self._backend, self.requires_grad, None)
+        new._node.hooks = list(self._node.hooks)
+        new.grad = copy.deepcopy(self.grad, memo)
+        for name, value in self.__dict__.items():  # a subclass's own attributes
+            if name not in new.__dict__:
+                setattr(new, name, copy.deepcopy(value, memo))
+        return new
 
     def to(self, device=None, dtype=None):
         """A copy on another device and/or dtype (self when nothing changes); differentiable."""

@@ -6,6 +6,8 @@ float32 sums would leave errors of 1e-3 relative in the gradient.
 """
 import numpy as np
 
+from .elementwise import relu_backward, relu_forward
+
 AXES = (0, 2, 3)
 
 
@@ -24,24 +26,36 @@ def _affine(xhat, weight, bias):
     return y if bias is None else y + _channel(bias)
 
 
-def batchnorm_forward_train(x, weight, bias, eps):
-    """(N, C, H, W) -> (y, mean, biased var, invstd); statistics of this batch."""
+def _then_relu(y, relu):
+    """y, or max(y, 0) when the batch norm is fused with the ReLU after it."""
+    return relu_forward(y) if relu else y
+
+
+def batchnorm_forward_train(x, weight, bias, eps, relu=False):
+    """(N, C, H, W) -> (y, mean, biased var, invstd); statistics of this batch. relu=True:
+    y = max(batch norm of x, 0)."""
     count = x.size // x.shape[1]
     mean = _channel_sum(x) / count
     centred = x - _channel(mean)
     var = _channel_sum(centred * centred) / count
     invstd = 1.0 / np.sqrt(var + eps)
-    return _affine(centred * _channel(invstd), weight, bias), mean, var, invstd
+    y = _affine(centred * _channel(invstd), weight, bias)
+    return _then_relu(y, relu), mean, var, invstd
 
 
-def batchnorm_forward_eval(x, mean, var, weight, bias, eps):
-    """(N, C, H, W) -> (y, invstd); normalised with the given (running) statistics."""
+def batchnorm_forward_eval(x, mean, var, weight, bias, eps, relu=False):
+    """(N, C, H, W) -> (y, invstd); normalised with the given (running) statistics; relu=True:
+    y = max(that, 0)."""
     invstd = 1.0 / np.sqrt(var + eps)
-    return _affine((x - _channel(mean)) * _channel(invstd), weight, bias), invstd
+    y = _affine((x - _channel(mean)) * _channel(invstd), weight, bias)
+    return _then_relu(y, relu), invstd
 
 
-def batchnorm_backward(gy, x, mean, invstd, weight, training):
-    """(N, C, H, W) -> (gx, gweight (C,), gbias (C,))."""
+def batchnorm_backward(gy, x, mean, invstd, weight, training, relu_output=None):
+    """(N, C, H, W) -> (gx, gweight (C,), gbias (C,)). relu_output: the y of a relu=True
+    forward; gy then passes the ReLU first (it counts only where y > 0)."""
+    if relu_output is not None:
+        gy = relu_backward(gy, relu_output)
     xhat = (x - _channel(mean)) * _channel(invstd)
     gbias = _channel_sum(gy)
     gweight = _channel_sum(gy * xhat)

@@ -41,6 +41,7 @@ TABLE = {
     "batchnorm_update_running_": batchnorm.batchnorm_update_running_,
     "relu_forward": elementwise.relu_forward,
     "relu_backward": elementwise.relu_backward,
+    "add_relu": elementwise.add_relu,
     "maxpool2d_forward": pool.maxpool2d_forward,
     "maxpool2d_backward": pool.maxpool2d_backward,
     "avgpool2d_forward": pool.avgpool2d_forward,

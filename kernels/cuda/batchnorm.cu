@@ -122,18 +122,20 @@ __global__ void channel_invstd(const T* __restrict__ var, int C, T eps, T* __res
 }
 
 // x (N, C, L) -> y = (x - mean) * invstd * weight + bias, per channel (the caller passes ones
-// and zeros for an absent weight and bias).
+// and zeros for an absent weight and bias); relu != 0: y = max(y, 0) (NaN stays NaN), the ReLU
+// that follows fused in.
 template <typename T>
 __global__ void normalize(const T* __restrict__ x, const T* __restrict__ mean,
                           const T* __restrict__ invstd, const T* __restrict__ weight,
-                          const T* __restrict__ bias, int C, int L, int planes,
+                          const T* __restrict__ bias, int C, int L, int planes, int relu,
                           T* __restrict__ y)
 {
     for (int plane = blockIdx.y; plane < planes; plane += gridDim.y) {
         const int c = plane % C;
         const long long base = (long long)plane * L;
         for (int l = blockIdx.x * blockDim.x + threadIdx.x; l < L; l += blockDim.x * gridDim.x) {
-            y[base + l] = (x[base + l] - mean[c]) * invstd[c] * weight[c] + bias[c];
+            const T v = (x[base + l] - mean[c]) * invstd[c] * weight[c] + bias[c];
+            y[base + l] = (relu && v < T(0)) ? T(0) : v;
         }
     }
 }

@@ -1,7 +1,10 @@
 """CUDA batch normalisation over (N, H, W) per channel (batchnorm.cu), as PyTorch does it; same
-signatures and results as kernels/cpu/batchnorm.py."""
+signatures and results as kernels/cpu/batchnorm.py. The fused ReLU (relu=True) is applied as y
+is written; its backward runs as relu_backward before the batch norm's (one more pass: the cpu's
+speed work, not yet the GPU's)."""
 import numpy as np
 
+from .elementwise import relu_backward
 from .runtime import (Source, contiguous, flat_grid, i32, plane_grid, scalar, split_grid,
                       writable, write_back, xp)
 
@@ -64,33 +67,39 @@ def _affine_params(weight, bias, channels, dtype):
     return weight, bias
 
 
-def _normalize(x, mean, invstd, weight, bias):
+def _normalize(x, mean, invstd, weight, bias, relu):
     n, c, length, _ = _layout(x)
     weight, bias = _affine_params(weight, bias, c, x.dtype)
     y = xp.empty(x.shape, dtype=x.dtype)
     grid, block = plane_grid(n * c, length)
     SOURCE.launch("normalize", x.dtype, grid, block, (
-        x, contiguous(mean), invstd, weight, bias, i32(c), i32(length), i32(n * c), y))
+        x, contiguous(mean), invstd, weight, bias, i32(c), i32(length), i32(n * c),
+        i32(bool(relu)), y))
     return y
 
 
-def batchnorm_forward_train(x, weight, bias, eps):
-    """(N, C, H, W) -> (y, mean, biased var, invstd); statistics of this batch."""
+def batchnorm_forward_train(x, weight, bias, eps, relu=False):
+    """(N, C, H, W) -> (y, mean, biased var, invstd); statistics of this batch; relu=True:
+    y = max(y, 0)."""
     x = contiguous(x)
     mean = _channel_mean(x, None)
     var = _channel_mean(x, mean)  # the centred second pass, as the reference
     invstd = _invstd(var, eps)
-    return _normalize(x, mean, invstd, weight, bias), mean, var, invstd
+    return _normalize(x, mean, invstd, weight, bias, relu), mean, var, invstd
 
 
-def batchnorm_forward_eval(x, mean, var, weight, bias, eps):
-    """(N, C, H, W) -> (y, invstd); normalised with the given (running) statistics."""
+def batchnorm_forward_eval(x, mean, var, weight, bias, eps, relu=False):
+    """(N, C, H, W) -> (y, invstd); normalised with the given (running) statistics; relu=True:
+    y = max(y, 0)."""
     invstd = _invstd(var, eps)
-    return _normalize(contiguous(x), mean, invstd, weight, bias), invstd
+    return _normalize(contiguous(x), mean, invstd, weight, bias, relu), invstd
 
 
-def batchnorm_backward(gy, x, mean, invstd, weight, training):
-    """(N, C, H, W) -> (gx, gweight (C,), gbias (C,))."""
+def batchnorm_backward(gy, x, mean, invstd, weight, training, relu_output=None):
+    """(N, C, H, W) -> (gx, gweight (C,), gbias (C,)); relu_output: a relu=True forward's y,
+    through whose ReLU gy passes first."""
+    if relu_output is not None:
+        gy = relu_backward(gy, relu_output)
     gy, x, mean, invstd = (contiguous(a) for a in (gy, x, mean, invstd))
     n, c, length, count = _layout(x)
     grid, block = _partial_grid(count, c)

@@ -17,8 +17,8 @@ def randn(rng, *shape, device="cpu", low=None):
     return tinyres.tensor(values, dtype="float64", device=device, requires_grad=True)
 
 
-BUILT_IN = ["Add", "Div", "Linear", "MatMul", "Mul", "Neg", "Permute", "PowScalar", "ReLU",
-            "Reshape", "Sub", "Sum"]
+BUILT_IN = ["Add", "AddReLU", "Div", "Linear", "MatMul", "Mul", "Neg", "Permute", "PowScalar",
+            "ReLU", "Reshape", "Sub", "Sum"]
 CASES = {  # name: (function, input shapes); Div's divisor is kept away from 0
     "add, sub, neg (broadcast)": (lambda a, b: -(a + b) - b * a, [(3, 4), (4,)]),
     "mul, div (broadcast)": (lambda a, b: a * a / b, [(3, 4), (3, 1)]),
@@ -28,6 +28,7 @@ CASES = {  # name: (function, input shapes); Div's divisor is kept away from 0
     "matmul, transpose, reshape": (lambda a, b: (a @ b).T.reshape(-1) * 2.0,
                                    [(2, 3, 4), (4, 5)]),
     "residual add": (lambda a, b: F.add(F.relu(a) * b, b), [(2, 3), (2, 3)]),
+    "residual add and relu": (lambda a, b: F.add_relu(a * b, b) * a, [(2, 3), (2, 3)]),
 }
 
 

@@ -1,4 +1,6 @@
 """Tensor construction, properties and conversions."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,30 @@ def test_move_changes_device_and_dtype_in_place_and_drops_the_gradient(device):
     assert t.backend is tinyres.get_backend(device) and t.tolist() == [1.5, 2.5]
     (t * t).sum().backward()  # the graph uses the moved tensor's device and dtype
     assert (t.grad.device, t.grad.dtype, t.grad.tolist()) == (device, tinyres.float64, [3.0, 5.0])
+
+
+def test_deepcopy_makes_a_leaf_whose_gradient_is_its_own():
+    t = tinyres.tensor([1.0, 2.0], requires_grad=True)
+    t.grad = tinyres.tensor([5.0, 5.0])
+    seen = []
+    t.register_hook(lambda g: seen.append(g))
+    c = copy.deepcopy(t)
+    assert c.requires_grad and c.is_leaf and np.array_equal(c.grad.numpy(), [5.0, 5.0])
+    c.grad = None
+    (c * c).sum().backward()  # reaches the copy, not the original (whose grad is untouched)
+    np.testing.assert_array_equal(c.grad.numpy(), [2.0, 4.0])
+    np.testing.assert_array_equal(t.grad.numpy(), [5.0, 5.0])
+    assert len(seen) == 1  # the hook came along
+    c.data[0] = 9.0  # the data is a copy
+    assert t.numpy()[0] == 1.0
+    with pytest.raises(RuntimeError, match=r"only leaf tensors .* deep-copy t.detach\(\)"):
+        copy.deepcopy(t * 2)
+
+
+def test_a_deep_copied_model_trains_its_own_parameters():
+    model = tinyres.models.cifar_resnet20(num_classes=3)
+    twin = copy.deepcopy(model)
+    twin(tinyres.randn(2, 3, 8, 8)).sum().backward()
+    assert all(p.grad is not None for p in twin.parameters())
+    assert all(p.grad is None for p in model.parameters())
+    assert type(twin.conv1.weight) is tinyres.nn.Parameter

@@ -127,6 +127,8 @@ def _relu_cases():
     yield Case("relu_forward", "0d", lambda r, d: (np.asarray(-1.5, d),))
     yield Case("relu_backward", "3d", lambda r, d: (
         normal(r, (3, 7, 5), d), REFERENCE["relu_forward"](x(r, d))))
+    yield Case("add_relu", "3d", lambda r, d: (x(r, d), normal(r, (3, 7, 5), d)))
+    yield Case("add_relu", "cancel", lambda r, d: (x(r, d), -x(r, d)))  # sums of exactly 0
 
 
 def _conv_cases():
@@ -161,18 +163,28 @@ def _batchnorm_cases():
             def params(r, d, c=c, affine=affine):
                 return (normal(r, (c,), d), normal(r, (c,), d)) if affine else (None, None)
 
-            yield Case("batchnorm_forward_train", label, lambda r, d, s=shape, p=params: (
-                normal(r, s, d, loc=5.0, scale=2.0), *p(r, d), 1e-5))
-            yield Case("batchnorm_forward_eval", label, lambda r, d, s=shape, c=c, p=params: (
-                normal(r, s, d), normal(r, (c,), d), positive(r, (c,), d), *p(r, d), 1e-5))
-            for training in (True, False):
-                yield Case("batchnorm_backward", f"{label}-train{training}",
-                           lambda r, d, s=shape, c=c, p=params, t=training: (
-                               normal(r, s, d), normal(r, s, d), normal(r, (c,), d),
-                               positive(r, (c,), d), p(r, d)[0], t))
+            for relu in (False, True):  # relu: the ReLU after the batch norm fused in
+                tag = f"{label}-relu" if relu else label
+                yield Case("batchnorm_forward_train", tag, lambda r, d, s=shape, p=params, u=relu: (
+                    normal(r, s, d, loc=5.0, scale=2.0), *p(r, d), 1e-5, u))
+                yield Case("batchnorm_forward_eval", tag,
+                           lambda r, d, s=shape, c=c, p=params, u=relu: (
+                               normal(r, s, d), normal(r, (c,), d), positive(r, (c,), d),
+                               *p(r, d), 1e-5, u))
+                for training in (True, False):
+                    yield Case("batchnorm_backward", f"{tag}-train{training}",
+                               lambda r, d, s=shape, c=c, p=params, t=training, u=relu: (
+                                   normal(r, s, d), normal(r, s, d), normal(r, (c,), d),
+                                   positive(r, (c,), d), p(r, d)[0], t,
+                                   _relu_output(r, s, d) if u else None))
         yield Case("batchnorm_update_running_", f"{shape}", lambda r, d, s=shape, c=c: (
             normal(r, (c,), d), positive(r, (c,), d), normal(r, (c,), d),
             positive(r, (c,), d), s[0] * s[2] * s[3], 0.1))
+
+
+def _relu_output(rng, shape, dtype):
+    """A fused forward's output max(y, 0): about half zeros (the gradient stops there)."""
+    return REFERENCE["relu_forward"](normal(rng, shape, dtype))
 
 
 def _pool_cases():

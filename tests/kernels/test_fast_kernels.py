@@ -48,6 +48,43 @@ def test_batchnorm_kernels_match_the_reference(shape, dtype, which, affine):
             close(got, want, dtype, 10 * float(np.abs(want).max()))
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 5, 7), (3, 5, 1, 1), (8, 16, 9, 9)])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("which", LAYOUTS)
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_with_relu_is_the_batchnorm_then_the_relu_exactly(shape, dtype, which,
+                                                                     training):
+    # the fused kernels' promise (models/fused.py): the same values and gradients, bit for bit,
+    # as batch norm followed by ReLU in two passes, and close to the reference's
+    rng = np.random.default_rng(7)
+    x = in_layout(rng.standard_normal(shape).astype(dtype) * 2 + 0.5, which)
+    c = shape[1]
+    w, b = rng.standard_normal(c).astype(dtype), rng.standard_normal(c).astype(dtype)
+    k = cpu.TABLE
+    if training:
+        fused = k["batchnorm_forward_train"](x, w, b, 1e-5, True)
+        plain = k["batchnorm_forward_train"](x, w, b, 1e-5)
+        want = cpu.REFERENCE["batchnorm_forward_train"](x, w, b, 1e-5, True)[0]
+        mean, invstd = plain[1], plain[3]
+    else:
+        mean, var = rng.standard_normal(c).astype(dtype), rng.uniform(0.5, 2, c).astype(dtype)
+        fused = k["batchnorm_forward_eval"](x, mean, var, w, b, 1e-5, True)
+        plain = k["batchnorm_forward_eval"](x, mean, var, w, b, 1e-5)
+        want = cpu.REFERENCE["batchnorm_forward_eval"](x, mean, var, w, b, 1e-5, True)[0]
+        invstd = plain[1]
+    y = fused[0]
+    assert 0.2 < float(np.mean(y == 0)) < 0.8  # the ReLU cut some values, not all
+    np.testing.assert_array_equal(y, k["relu_forward"](plain[0]))
+    close(y, want, dtype, float(np.abs(want).max()))
+    gy = rng.standard_normal(shape).astype(dtype)
+    got = k["batchnorm_backward"](gy, x, mean, invstd, w, training, y)
+    two_pass = k["batchnorm_backward"](k["relu_backward"](gy, y), x, mean, invstd, w, training)
+    wanted = cpu.REFERENCE["batchnorm_backward"](gy, x, mean, invstd, w, training, y)
+    for g, g2, g_ref in zip(got, two_pass, wanted):
+        np.testing.assert_array_equal(g, g2)
+        close(g, g_ref, dtype, 10 * float(np.abs(g_ref).max()))
+
+
 @pytest.mark.parametrize("shape", [(3, 4), (2, 3, 5, 7), (8, 32, 30, 30)])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("which", LAYOUTS)
@@ -62,12 +99,17 @@ def test_elementwise_kernels_match_the_reference(shape, dtype, which):
                                   cpu.REFERENCE["relu_backward"](g, y))
     np.testing.assert_array_equal(cpu.TABLE["add"](x, g), x + g)
     np.testing.assert_array_equal(cpu.TABLE["add"](x, g[..., :1]), x + g[..., :1])  # broadcast
+    summed = cpu.TABLE["add_relu"](x, g)
+    np.testing.assert_array_equal(summed, np.maximum(x + g, 0))
+    assert summed.dtype == dtype and layout.memory_order(summed) == layout.memory_order(x)
 
 
 def test_relu_keeps_nan_as_numpy_does():
     x = np.full((4, 70000), np.nan, np.float32)  # large enough for the parallel kernel
     x[0, 0] = -1.0
     y = cpu.TABLE["relu_forward"](x)
+    assert y[0, 0] == 0 and np.isnan(y[1:]).all()
+    y = cpu.TABLE["add_relu"](x, np.zeros_like(x))
     assert y[0, 0] == 0 and np.isnan(y[1:]).all()
 
 

@@ -54,6 +54,36 @@ def test_batch_norm_matches_torch(device, torch, shape, training):
         assert not np.allclose(ours[1].numpy(), start_var)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_relu_is_the_relu_of_the_batch_norm(device, torch, shape, training):
+    x, w, b = _inputs(shape, seed=2)
+    c = shape[1]
+    stats = np.linspace(-1, 1, c), np.linspace(0.5, 2, c)
+    for dtype in ("float64", "float32"):  # the gradient check, then PyTorch's values
+        ours = [tinyres.tensor(v, dtype=dtype, device=device) for v in stats]
+
+        def fused(x, w, b):
+            return F.batch_norm_relu(x, *ours, w, b, training=training)
+        if dtype == "float64":
+            check_gradients(fused, [x, w, b], device)
+    theirs = [torch.tensor(v, dtype=torch.float32) for v in stats]
+    y = check_against_torch(
+        torch, fused, lambda x, w, b: torch.relu(torch.nn.functional.batch_norm(
+            x, *theirs, w, b, training=training)), [x, w, b], device)
+    assert y.grad_fn.name == "BatchNormReLU" and 0.1 < float(np.mean(y.numpy() == 0)) < 0.9
+    for mine, ref, name in zip(ours, theirs, ("running_mean", "running_var")):
+        assert_close(mine.numpy(), ref.numpy(), name)  # updated as batch_norm updates them
+
+
+def test_batch_norm_relu_checks_its_arguments_as_batch_norm_does():
+    stats = tinyres.zeros(3), tinyres.ones(3)
+    with pytest.raises(ValueError, match=r"batch_norm_relu: .*'weight' must have shape \(3,\)"):
+        F.batch_norm_relu(tinyres.randn(2, 3, 4, 4), *stats, weight=tinyres.ones(4))
+    with pytest.raises(ValueError, match=r"batch_norm_relu: train mode needs more than 1 value"):
+        F.batch_norm_relu(tinyres.randn(1, 3, 1, 1), *stats, training=True)
+
+
 def test_batch_norm_eval_mode_uses_running_statistics(device):
     x = tinyres.randn(4, 2, 3, 3, device=device)
     mean = tinyres.tensor([1.0, -2.0], device=device)

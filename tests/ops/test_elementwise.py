@@ -53,6 +53,19 @@ def test_residual_add_gives_the_same_gradient_to_both_inputs(device, torch):
     assert y.grad_fn.name == "Add"
 
 
+def test_add_relu_is_the_relu_of_the_residual_add(device, torch):
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((2, 3, 4, 4)), rng.standard_normal((2, 3, 4, 4))
+    b[np.abs(a + b) < 0.05] += 0.5  # keep finite differences away from the kink
+    check_gradients(F.add_relu, [a, b], device)
+    y = check_against_torch(torch, F.add_relu, lambda a, b: torch.relu(a + b), [a, b], device)
+    assert y.grad_fn.name == "AddReLU" and 0.2 < float(np.mean(y.numpy() == 0)) < 0.8
+    with pytest.raises(ValueError, match=r"add_relu: argument 'b' must have shape \(2, 3\)"
+                                         r" \(the shape of 'a'; a residual add does not"
+                                         r" broadcast\), got \(3,\)"):
+        F.add_relu(tinyres.randn(2, 3), tinyres.randn(3))
+
+
 def test_bad_arithmetic_is_refused():
     with pytest.raises(ValueError, match=r"'b' must have shape \(2, 3\) \(the shape of 'a'; a"
                                          r" residual add does not broadcast\), got \(3,\)"):

@@ -40,14 +40,14 @@ def test_every_graph_node_and_edge_is_in_the_dot_text():
     assert len(edges) == parents
     labels = "\n".join(nodes.values())
     for name in ("conv1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "x\\n(2, 2, 4, 4)",
-                 "Conv2d", "BatchNorm", "ReLU", "Add"):
+                 "Conv2d", "BatchNormReLU\\n", "BatchNorm\\n", "AddReLU\\n"):  # fused pairs
         assert name in labels
 
 
 def test_the_skip_connection_is_the_highlighted_in_edge_of_the_add():
     block, x, out, dot = _block_graph()
     nodes, edges = _nodes(dot), _edges(dot)
-    (add,) = [n for n, label in nodes.items() if label.startswith("Add")]
+    (add,) = [n for n, label in nodes.items() if label.startswith("AddReLU")]
     into_add = [(src, style) for src, dst, style in edges if dst == add]
     assert len(into_add) == 2
     skip = [src for src, style in into_add if "skip" in style]

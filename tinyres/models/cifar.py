@@ -8,6 +8,7 @@ channels and subsampled where the shape changes (no parameters); option "B" proj
 """
 from .. import functional as F
 from .. import nn
+from .fused import bn_relu
 from .resnet import BasicBlock, conv1x1, conv3x3, init_resnet
 
 
@@ -70,7 +71,7 @@ class CifarResNet(nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x):
-        x = self.relu(self.bn1(self.conv1(x)))  # (N, 16, H, W)
+        x = bn_relu(self.bn1, self.relu, self.conv1(x))  # relu(bn1(conv1(x))): (N, 16, H, W)
         x = self.layer3(self.layer2(self.layer1(x)))  # (N, 64, H/4, W/4)
         return self.fc(F.flatten(self.avgpool(x), 1))
 

@@ -18,6 +18,7 @@ max-pool on ImageNet) has no BN-ReLU of its own: the first block's bn1 + ReLU fo
 from .. import functional as F
 from .. import nn
 from .cifar import PadShortcut
+from .fused import bn_relu
 from .residual import ResidualBlock
 from .resnet import conv1x1, conv3x3, init_resnet
 
@@ -42,8 +43,8 @@ class PreActBlock(ResidualBlock):
         """The residual function F(x), starting with its own BN and ReLU; the shortcut is the
         identity, or option A's padding / a 1x1 projection where the shape changes, and nothing
         follows the addition: the identity path stays clean."""
-        out = self.conv1(self.relu(self.bn1(x)))
-        return self.conv2(self.relu(self.bn2(out)))
+        out = self.conv1(bn_relu(self.bn1, self.relu, x))  # conv1(relu(bn1(x)))
+        return self.conv2(bn_relu(self.bn2, self.relu, out))
 
 
 class PreActBottleneck(ResidualBlock):
@@ -65,9 +66,9 @@ class PreActBottleneck(ResidualBlock):
         self.stride = stride
 
     def branch(self, x):
-        out = self.conv1(self.relu(self.bn1(x)))
-        out = self.conv2(self.relu(self.bn2(out)))
-        return self.conv3(self.relu(self.bn3(out)))
+        out = self.conv1(bn_relu(self.bn1, self.relu, x))  # conv1(relu(bn1(x)))
+        out = self.conv2(bn_relu(self.bn2, self.relu, out))
+        return self.conv3(bn_relu(self.bn3, self.relu, out))
 
 
 class _PreActNet(nn.Module):
@@ -92,7 +93,7 @@ class _PreActNet(nn.Module):
 
     def head(self, x):
         """The final BN + ReLU (the last block's output is not activated), pooling, logits."""
-        x = self.relu(self.bn(x))
+        x = bn_relu(self.bn, self.relu, x)  # relu(bn(x))
         return self.fc(F.flatten(self.avgpool(x), 1))
 
 

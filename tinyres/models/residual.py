@@ -32,8 +32,13 @@ class ResidualBlock(nn.Module):
         """What follows the addition: nothing here (a pre-activation block)."""
         return out
 
+    def join(self, out, shortcut):
+        """post_activation(out + shortcut): the skip connection (a block whose post-activation
+        is a ReLU adds and activates in one pass: models/fused.py)."""
+        return self.post_activation(F.add(out, shortcut))
+
     def forward(self, x):
         out = self.branch(x)
         if self.residual:
-            out = F.add(out, self.shortcut(x))  # the skip connection
+            return self.join(out, self.shortcut(x))
         return self.post_activation(out)

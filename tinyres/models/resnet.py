@@ -7,6 +7,7 @@ second), global average pooling, one linear layer.
 """
 from .. import functional as F
 from .. import nn
+from .fused import add_relu, bn_relu
 from .residual import ResidualBlock
 
 
@@ -40,11 +41,14 @@ class BasicBlock(ResidualBlock):
         self.residual = residual
 
     def branch(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
+        out = bn_relu(self.bn1, self.relu, self.conv1(x))  # relu(bn1(conv1(x)))
         return self.bn2(self.conv2(out))
 
     def post_activation(self, out):
         return self.relu(out)
+
+    def join(self, out, shortcut):
+        return add_relu(self.relu, out, shortcut)  # relu(out + shortcut)
 
 
 class Bottleneck(ResidualBlock):
@@ -70,12 +74,15 @@ class Bottleneck(ResidualBlock):
         self.residual = residual
 
     def branch(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
+        out = bn_relu(self.bn1, self.relu, self.conv1(x))  # relu(bn1(conv1(x)))
+        out = bn_relu(self.bn2, self.relu, self.conv2(out))
         return self.bn3(self.conv3(out))
 
     def post_activation(self, out):
         return self.relu(out)
+
+    def join(self, out, shortcut):
+        return add_relu(self.relu, out, shortcut)  # relu(out + shortcut)
 
 
 def init_resnet(model, zero_init_residual):
@@ -129,7 +136,7 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x):
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))  # (N, 64, H/4, W/4)
+        x = self.maxpool(bn_relu(self.bn1, self.relu, self.conv1(x)))  # (N, 64, H/4, W/4)
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))  # (N, 512 * e, H/32, W/32)
         x = F.flatten(self.avgpool(x), 1)  # (N, 512 * e)
         return self.fc(x)

@@ -34,9 +34,17 @@ class BatchNorm2d(Module):
                          else self.num_batches_tracked.data, 0)
 
     def forward(self, x):
+        return self._normalize(F.batch_norm, x)
+
+    def forward_relu(self, x):
+        """relu(self(x)) in one pass over memory (F.batch_norm_relu), without this module's
+        hooks: what models/fused.py calls when there are none."""
+        return self._normalize(F.batch_norm_relu, x)
+
+    def _normalize(self, batch_norm, x):
         use_batch_stats = self.training or self.running_mean is None
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            use_batch_stats, self._step_momentum(), self.eps)
+        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                          use_batch_stats, self._step_momentum(), self.eps)
 
     def _step_momentum(self):
         """Count a training batch; the momentum for this batch's running-stats update."""

@@ -7,6 +7,8 @@ class BatchNormFunction(Function):
     """(N, C, ...) -> same shape. Train mode normalises with this batch's statistics and updates
     the running ones in place; eval mode normalises with the running statistics."""
 
+    relu = False  # BatchNormReLUFunction: the ReLU after it, fused
+
     def forward(self, x, weight, bias, running_mean, running_var, training, momentum, eps):
         k = self.k
         shape = tuple(x.shape)
@@ -16,15 +18,17 @@ class BatchNormFunction(Function):
             return k.zeros(shape, x.dtype)
         x = k.reshape(x, (shape[0], shape[1], -1, 1))  # (N, C, L, 1): the kernels' layout
         if training:
-            y, mean, var, invstd = k.batchnorm_forward_train(x, weight, bias, eps)
+            y, mean, var, invstd = k.batchnorm_forward_train(x, weight, bias, eps, self.relu)
             if running_mean is not None:
                 count = x.shape[0] * x.shape[2]
                 k.batchnorm_update_running_(running_mean, running_var, mean, var, count, momentum)
         else:
-            y, invstd = k.batchnorm_forward_eval(x, running_mean, running_var, weight, bias, eps)
+            y, invstd = k.batchnorm_forward_eval(x, running_mean, running_var, weight, bias, eps,
+                                                 self.relu)
             mean = k.copy(running_mean)  # the buffer may change before backward runs
         self.training = training
-        self.save_for_backward(x, mean, invstd, weight)
+        # the fused ReLU's output says where its gradient passes (ReLUFunction keeps it too)
+        self.save_for_backward(x, mean, invstd, weight, y if self.relu else None)
         return k.reshape(y, shape)
 
     def backward(self, gy):
@@ -32,20 +36,29 @@ class BatchNormFunction(Function):
         #   gbeta = sum(gy),  ggamma = sum(gy * xhat),
         #   gx = gamma * invstd / N * (N * gy - sum(gy) - xhat * sum(gy * xhat))   (train: mean
         #   and invstd are functions of x),  gx = gamma * invstd * gy   (eval: constants)
+        # with the ReLU fused (output r), gy is first replaced by gy * 1[r > 0] (ReLU's backward)
         k = self.k
         needs = self.needs_input_grad
         if self.empty:  # nothing was normalised: every gradient is zero
             channels = (self.shape[1],)
             return (k.zeros(self.shape, gy.dtype), k.zeros(channels, gy.dtype) if needs[1]
                     else None, k.zeros(channels, gy.dtype) if needs[2] else None)
-        x, mean, invstd, weight = self.saved
+        x, mean, invstd, weight, relu_output = self.saved
         g4 = k.reshape(gy, x.shape)
-        gx, gweight, gbias = k.batchnorm_backward(g4, x, mean, invstd, weight, self.training)
+        gx, gweight, gbias = k.batchnorm_backward(g4, x, mean, invstd, weight, self.training,
+                                                  relu_output)
         return (
             k.reshape(gx, gy.shape) if needs[0] else None,
             gweight if needs[1] else None,
             gbias if needs[2] else None,
         )
+
+
+class BatchNormReLUFunction(BatchNormFunction):
+    """relu(batch_norm(x)) in one pass over memory each way: the kernels apply the ReLU as they
+    write y and its mask as they read the gradient (the maths: BatchNormFunction.backward)."""
+
+    relu = True
 
 
 def check_arguments(op, x, running_mean, running_var, weight, bias):
@@ -71,7 +84,21 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     are given) update them in place: r = (1 - momentum) r + momentum batch, variance unbiased.
     training=False: normalise with running_mean and running_var (both required).
     """
-    op = "batch_norm"
+    return _batch_norm(BatchNormFunction, "batch_norm", x, running_mean, running_var, weight,
+                       bias, training, momentum, eps)
+
+
+def batch_norm_relu(x, running_mean, running_var, weight=None, bias=None, training=False,
+                    momentum=0.1, eps=1e-5):
+    """relu(batch_norm(x, ...)), the same values and gradients, in one pass over memory each
+    way: the kernels apply the ReLU as they write y, and its mask as they read the gradient.
+    Arguments as batch_norm's."""
+    return _batch_norm(BatchNormReLUFunction, "batch_norm_relu", x, running_mean, running_var,
+                       weight, bias, training, momentum, eps)
+
+
+def _batch_norm(function, op, x, running_mean, running_var, weight, bias, training, momentum,
+                eps):
     check_arguments(op, x, running_mean, running_var, weight, bias)
     if not training and running_mean is None:
         raise ValueError(f"{op}: eval mode (training=False) needs running_mean and running_var")
@@ -85,5 +112,5 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     checks.positive(op, "eps", eps)
     rm = None if running_mean is None else running_mean.data
     rv = None if running_var is None else running_var.data
-    return BatchNormFunction.apply(x, weight, bias, running_mean=rm, running_var=rv,
-                           training=bool(training), momentum=float(momentum), eps=float(eps))
+    return function.apply(x, weight, bias, running_mean=rm, running_var=rv,
+                          training=bool(training), momentum=float(momentum), eps=float(eps))

@@ -1,4 +1,5 @@
-"""Elementwise ops: arithmetic with PyTorch broadcasting, ReLU, and the residual add.
+"""Elementwise ops: arithmetic with PyTorch broadcasting, ReLU, the residual add, and the two fused
+(relu(a + b), the end of He et al.'s blocks).
 
 Every op here supports double backward: tensor_backward is its backward in Tensor ops.
 """
@@ -162,6 +163,29 @@ class ReLUFunction(Function):
         return (g * self.constant(mask),)
 
 
+class AddReLUFunction(Function):
+    """y = relu(a + b) in one pass: the residual add and the ReLU after it."""
+
+    supports_double_backward = True
+
+    def forward(self, a, b):
+        y = self.k.add_relu(a, b)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, g):
+        # ReLU's backward (g where y > 0), then the add's (both inputs get it unchanged)
+        (y,) = self.saved
+        g = self.k.relu_backward(g, y)
+        return g, g
+
+    def tensor_backward(self, g):
+        (y,) = self.saved  # as ReLUFunction's: the mask is a constant
+        mask = self.k.relu_backward(self.k.ones(tuple(y.shape), y.dtype), y)
+        g = g * self.constant(mask)
+        return g, g
+
+
 def relu(x):
     """max(x, 0), elementwise; the gradient passes where the output is positive."""
     checks.floating("relu", "x", x)
@@ -171,8 +195,20 @@ def relu(x):
 def add(a, b):
     """The residual add y = a + b of two tensors of one shape (no broadcasting: a shape mismatch
     between a block's branch and its shortcut is a bug). Backward hands g to both inputs."""
-    checks.floating("add", "a", a)
-    checks.floating("add", "b", b)
-    checks.same_device_dtype("add", "a", a, b=b)
-    checks.shape("add", "b", b, a.shape, "the shape of 'a'; a residual add does not broadcast")
+    _check_residual("add", a, b)
     return AddFunction.apply(a, b)
+
+
+def _check_residual(op, a, b):
+    """a and b floating, on one device with one dtype, of one shape."""
+    checks.floating(op, "a", a)
+    checks.floating(op, "b", b)
+    checks.same_device_dtype(op, "a", a, b=b)
+    checks.shape(op, "b", b, a.shape, "the shape of 'a'; a residual add does not broadcast")
+
+
+def add_relu(a, b):
+    """relu(add(a, b)), the same values and gradients, in one pass over memory: a residual add
+    and the ReLU after it. a and b of one shape, as add's."""
+    _check_residual("add_relu", a, b)
+    return AddReLUFunction.apply(a, b)

@@ -2,8 +2,9 @@
 
 Nodes are tensors: an op's output is labelled with the op (its grad_fn) and its shape, a leaf
 that requires grad with its parameter name (when a module is given) and shape, an input that
-needs no gradient in grey. Edges run forward, from an op's inputs to its output. Add nodes are
-filled orange; when one of an Add's two inputs comes from much further upstream than the other
+needs no gradient in grey. Edges run forward, from an op's inputs to its output. Add nodes (and
+AddReLU, the add of He et al.'s blocks with the ReLU after it, fused: models/fused.py) are
+filled orange; when one of their two inputs comes from much further upstream than the other
 (a skip connection: the block's input, next to its branch's output), that edge is drawn red and
 bold and labelled "skip".
 """
@@ -14,6 +15,7 @@ from ..autograd import tensor_id, topological_order
 from .deps import dot_program
 
 FORMATS = ("svg", "png", "pdf")
+ADDS = ("Add", "AddReLU")  # the ops a skip connection ends in
 
 
 def to_dot(tensor, module=None, names=None, title=None):
@@ -84,8 +86,8 @@ def _depths(order):
 
 
 def _skip_parent(t, depth):
-    """The input of an Add that arrives from far upstream (the skip connection), or None."""
-    if t.grad_fn.name != "Add":
+    """The input of an add that arrives from far upstream (the skip connection), or None."""
+    if t.grad_fn.name not in ADDS:
         return None
     parents = [p for p in t.grad_fn.parents if p is not None and id(p) in depth]
     if len(parents) != 2:
@@ -101,7 +103,7 @@ def _node_style(t, labels):
     name = labels.get(tensor_id(t))
     label = f"{t.grad_fn.name}\n{t.shape}" if name is None else f"{name}\n{t.grad_fn.name}" \
         f"\n{t.shape}"
-    fill = "orange" if t.grad_fn.name == "Add" else "white"
+    fill = "orange" if t.grad_fn.name in ADDS else "white"
     return f"label={_quote(label)}, shape=box, style=\"rounded,filled\", fillcolor={fill}"
 
 

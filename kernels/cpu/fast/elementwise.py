@@ -1,4 +1,5 @@
-"""Numba elementwise kernels (ReLU forward/backward, the same-shape add) on both cores.
+"""Numba elementwise kernels (ReLU forward/backward, the same-shape add, and the add fused with
+the ReLU after it) on both cores.
 
 NumPy's ufuncs run on one thread; these cut large arrays into one range per thread (threads.py)
 and run a serial nogil loop on each, which LLVM vectorizes. They keep the memory layout of their
@@ -35,6 +36,14 @@ def _add(a, b, out):
         out[i] = a[i] + b[i]
 
 
+@njit(nogil=True, cache=True)
+def _add_relu(a, b, out):
+    zero = a.dtype.type(0)
+    for i in range(a.size):
+        v = a[i] + b[i]
+        out[i] = zero if v < 0 else v  # as _relu
+
+
 @njit(parallel=True, nogil=True, cache=True)
 def _relu_tasks(x, out, tasks):
     """_relu over one range (lo, hi) of the flat arrays per task (threads.py)."""
@@ -57,6 +66,14 @@ def _add_tasks(a, b, out, tasks):
     for t in prange(tasks.shape[0]):
         lo, hi = tasks[t, 0], tasks[t, 1]
         _add(a[lo:hi], b[lo:hi], out[lo:hi])
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _add_relu_tasks(a, b, out, tasks):
+    """_add_relu over one range per task."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _add_relu(a[lo:hi], b[lo:hi], out[lo:hi])
 
 
 def _split(kernel, driver, *flats):
@@ -107,5 +124,17 @@ def add(a, b):
     order, a, b = pair
     out = np.empty_like(a)
     _split(_add, _add_tasks, layout.flat(a, order), layout.flat(b, order),
+           layout.flat(out, order))
+    return out
+
+
+def add_relu(a, b):
+    """max(a + b, 0) for a and b of one shape, in one pass; in a's layout. NaN stays NaN."""
+    pair = _dense_pair(a, b)
+    if pair is None or a.dtype.kind != "f":
+        return reference.add_relu(a, b)
+    order, a, b = pair
+    out = np.empty_like(a)
+    _split(_add_relu, _add_relu_tasks, layout.flat(a, order), layout.flat(b, order),
            layout.flat(out, order))
     return out

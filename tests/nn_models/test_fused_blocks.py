@@ -2,6 +2,9 @@
 give exactly the values and gradients of the two modules run one after the other, and step
 aside when a hook must see the value in between."""
 import copy
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -97,3 +100,17 @@ def test_a_subclass_of_batch_norm_or_relu_is_run_as_written():
     model.layer1[0].relu = LoggedReLU()
     model(tinyres.randn(2, 3, 8, 8))
     assert LoggedReLU.calls == 2
+
+
+def test_fusing_can_be_switched_off_to_see_every_op(monkeypatch):
+    from tinyres.models import fused
+    model = models.get("cifar_resnet20", num_classes=10)
+    x = tinyres.randn(2, 3, 8, 8, requires_grad=True)
+    monkeypatch.setattr(fused, "ENABLED", False)
+    ops = _graph_ops(model(x))
+    assert {"ReLU", "Add", "BatchNorm"} <= ops and not {"AddReLU", "BatchNormReLU"} & ops
+    code = "import tinyres.models.fused as f; print(f.ENABLED)"
+    for value, expected in (("0", "False"), ("1", "True")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "TINYRES_FUSED_OPS": value})
+        assert out.stdout.strip() == expected, out.stderr

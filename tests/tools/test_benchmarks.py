@@ -142,3 +142,12 @@ def test_the_recipe_profile_finds_the_convolutions_of_an_epoch(benchmarks, monke
     result = profile_step.profile_run(profile_step._epochs(recipe), 1)
     assert 0 < profile_step.convolution_seconds(result) < result["total"]
     assert result["kernels"]["conv2d_forward"]["calls"] == 2 * 19 + 19
+
+
+def test_the_fusion_benchmark_alternates_fused_and_unfused_steps(benchmarks):
+    from benchmarks import bench_fusion
+    from tinyres.models import fused
+    seen = []
+    seconds = bench_fusion.alternate(lambda: seen.append(fused.ENABLED), repeat=3)
+    assert seen == [False, True, True, False, False, True]  # who goes first swaps each round
+    assert len(seconds[True]) == len(seconds[False]) == 3 and fused.ENABLED

@@ -8,15 +8,21 @@ alone is one more full read and write of one (forward and backward). The fused o
 (F.batch_norm_relu, F.add_relu) compute the same values and gradients in one pass. They apply
 when the modules are the plain ones (an nn.BatchNorm2d and an nn.ReLU) and carry no hook: a
 hook on bn or relu must see the value between the two, so then both modules run one after the
-other, as written.
+other, as written. So do all of them with TINYRES_FUSED_OPS=0 (or fused.ENABLED = False), to
+see every op on its own (in a graph drawing, say) or to time the difference
+(`python -m benchmarks.bench_fusion`).
 """
+import os
+
 from .. import functional as F
 from .. import nn
 
+ENABLED = os.environ.get("TINYRES_FUSED_OPS", "1") != "0"
+
 
 def _plain(module, cls):
-    """True when module is exactly a cls, with no hook of any kind."""
-    return type(module) is cls and not (
+    """True when module is exactly a cls, with no hook of any kind (and fusing is on)."""
+    return ENABLED and type(module) is cls and not (
         module._forward_pre_hooks or module._forward_hooks or module._backward_hooks
         or module._backward_pre_hooks)
 

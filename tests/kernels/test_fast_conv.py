@@ -36,6 +36,12 @@ def test_im2col_and_col2im_match_the_reference(shape, kernel, stride, padding, d
                               cols[:, n0 * p * q:n1 * p * q])
     expected = reference_conv.im2col(x, kernel, stride, padding)
     np.testing.assert_array_equal(cols.reshape(-1, n, p * q).transpose(1, 0, 2), expected)
+    padded = np.empty_like(cols)  # the short rows' im2col, through a padded copy
+    for n0, n1 in ranges:
+        xpad = np.full((c, n1 - n0, h + 2 * padding[0], w + 2 * padding[1]), np.nan, dtype)
+        conv_im2col.im2col_padded_cm(layout.channel_major(x), n0, n1, *geometry, xpad,
+                                     padded[:, n0 * p * q:n1 * p * q])
+    np.testing.assert_array_equal(padded, cols)  # the NaNs in the scratch were overwritten
     g = rng.standard_normal(expected.shape).astype(dtype)
     gcols = np.ascontiguousarray(g.transpose(1, 0, 2)).reshape(-1, n * p * q)
     out = np.empty((c, n, h, w), dtype)

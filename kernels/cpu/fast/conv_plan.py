@@ -9,7 +9,10 @@ which the kernels read in place); with a larger stride the columns are x subsamp
 spreads the gradient back on every stride-th pixel (``pointwise``).
 """
 from ...shapes import output_size
-from .conv_im2col import col2im_cm, im2col_cm, subsample_cm, upsample_cm
+from .conv_im2col import col2im_cm, im2col_cm, im2col_padded_cm, subsample_cm, upsample_cm
+from .scratch import scratch
+
+SHORT_ROWS = 16  # output rows shorter than this take im2col_padded_cm (ResNet's 7x7 maps)
 
 
 class Plan:
@@ -32,18 +35,26 @@ class Plan:
         return slice(n0 * pq, n1 * pq)
 
     def im2col(self, xc, n0, n1, cols):
-        """cols (rows, (n1-n0)*P*Q) = the columns of images n0..n1-1 of xc (C, N, H, W)."""
+        """cols (rows, (n1-n0)*P*Q) = the columns of images n0..n1-1 of xc (C, N, H, W); xc may
+        hold a range of the channels only (cols then holds their rows)."""
+        geometry = (self.r, self.s, *self.stride, *self.padding, self.p, self.q)
+        c = xc.shape[0]
         if self.pointwise:
-            subsample_cm(xc, n0, n1, *self.stride, cols.reshape(self.c, n1 - n0, self.p, self.q))
+            subsample_cm(xc, n0, n1, *self.stride, cols.reshape(c, n1 - n0, self.p, self.q))
+        elif self.q < SHORT_ROWS:
+            (ph, pw), h, w = self.padding, self.h, self.w
+            xpad = scratch((c, n1 - n0, h + 2 * ph, w + 2 * pw), xc.dtype, slot=3)
+            im2col_padded_cm(xc, n0, n1, *geometry, xpad, cols)
         else:
-            im2col_cm(xc, n0, n1, self.r, self.s, *self.stride, *self.padding, self.p, self.q,
-                      cols)
+            im2col_cm(xc, n0, n1, *geometry, cols)
 
     def col2im(self, gcols, n0, n1, gx):
         """Images n0..n1-1 of gx (C, N, H, W), overwritten: the adjoint of im2col applied to
-        gcols (rows, (n1-n0)*P*Q) (overlapping windows add up)."""
+        gcols (rows, (n1-n0)*P*Q) (overlapping windows add up); gx may be a range of the
+        channels only (gcols then holds their rows)."""
         if self.pointwise:  # strided 1x1: the gradient lands on every stride-th pixel
-            upsample_cm(gcols.reshape(self.c, n1 - n0, self.p, self.q), n0, n1, *self.stride, gx)
+            upsample_cm(gcols.reshape(gx.shape[0], n1 - n0, self.p, self.q), n0, n1, *self.stride,
+                        gx)
         else:
             col2im_cm(gcols, n0, n1, self.r, self.s, *self.stride, *self.padding, self.p, self.q,
                       gx)

@@ -1,10 +1,10 @@
 """Convolutions with few output columns (ResNet's 7x7 maps: N*P*Q = 392 at batch 8), where the
 image groups of conv_gemm.py would leave each thread a GEMM only a few hundred columns wide.
-Here the columns of the whole batch are built once (one image range per thread), then each
+Here the columns of the whole batch are built once (one range of channels per thread), then each
 thread multiplies one range of output rows by all of them:
 
     forward          y[k0:k1]     = w[k0:k1] @ cols
-    backward data    gcols[r0:r1] = w.T[r0:r1] @ gy,  then col2im by image ranges
+    backward data    gcols[r0:r1] = w.T[r0:r1] @ gy,  then col2im by channel ranges
     backward weight  gw[k0:k1]    = gy[k0:k1] @ cols.T  (no partial sums to add)
 
 With scalar im2col loops for such short rows (conv_im2col.py) it is what makes ResNet's 7x7-map
@@ -27,12 +27,16 @@ def applies(plan):
 
 
 def _columns(plan, xc):
-    """cols (rows, N*P*Q) of the whole batch, each thread writing its images' columns."""
+    """cols (rows, N*P*Q) of the whole batch, each thread writing the rows of a range of input
+    channels (whole rows: split by images, the threads' columns would share a cache line in
+    every row, and two threads were slower than one)."""
     cols = scratch((plan.rows, plan.n * plan.p * plan.q), xc.dtype, slot=2)
+    per_channel = plan.r * plan.s
 
-    def work(images):
-        plan.im2col(xc, *images, cols[:, plan.span(*images)])
-    threads.parallel(work, threads.ranges(plan.n, 1))
+    def work(channels):
+        c0, c1 = channels
+        plan.im2col(xc[c0:c1], 0, plan.n, cols[c0 * per_channel:c1 * per_channel])
+    threads.parallel(work, threads.ranges(plan.c, 1))
     return cols
 
 
@@ -59,9 +63,12 @@ def conv2d_backward_data(gy, w, plan):
     gcols = scratch((plan.rows, g.shape[1]), g.dtype, slot=2)
     _by_rows(wt, g, gcols)
 
-    def work(images):
-        plan.col2im(gcols[:, plan.span(*images)], *images, gx)
-    threads.parallel(work, threads.ranges(plan.n, 1))
+    per_channel = plan.r * plan.s
+
+    def work(channels):  # whole planes of gx per thread, as _columns
+        c0, c1 = channels
+        plan.col2im(gcols[c0 * per_channel:c1 * per_channel], 0, plan.n, gx[c0:c1])
+    threads.parallel(work, threads.ranges(plan.c, 1))
     return layout.from_channel_major(gx)
 
 

@@ -1,5 +1,5 @@
-"""Elementwise ops: arithmetic with PyTorch broadcasting, ReLU, the residual add, and the two fused
-(relu(a + b), the end of He et al.'s blocks).
+"""Elementwise ops: arithmetic with PyTorch broadcasting, ReLU, the residual add, and the residual
+add fused with the ReLU after it (relu(a + b), the end of He et al.'s blocks).
 
 Every op here supports double backward: tensor_backward is its backward in Tensor ops.
 """

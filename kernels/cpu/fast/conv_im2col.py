@@ -3,11 +3,12 @@ convolutions (conv_gemm.py, conv_rows.py): x (C, N, H, W), columns
 (C*R*S, n*P*Q) for images n0 <= n < n1, with the row layout of the NumPy reference (conv.py),
 and the subsampling of a strided 1x1 convolution and its adjoint. Short output rows (7x7 maps)
 have their own im2col, on a zero-padded copy of the images: no bounds test per element, no
-per-row slice (2.2x faster than im2col_cm there; conv_plan.py chooses).
+per-row slice (conv_plan.py chooses; the figures: benchmarks/RESULTS.md, "Issue 13, fourth
+round").
 
-Serial and nogil: the convolution kernels run one image group per thread (threads.py), so that a
-group's columns stay in cache between im2col and its GEMM. col2im writes only its own images'
-planes, so the threads never write to the same element.
+Serial and nogil: the convolution kernels run one image group (conv_gemm.py) or one range of
+channels (conv_rows.py) per thread (threads.py). col2im writes only the planes of its images and
+channels, so the threads never write to the same element.
 """
 from .numba_setup import njit
 

@@ -1,6 +1,6 @@
 """The speed figures the README quotes are those of the committed benchmark runs
-(benchmarks/results/models-run{14,15,16}.json, the fourth round's, written by `python -m
-benchmarks.bench_models --json ...`): medians of the three runs' ratios, and the range of the
+(benchmarks/results/models-run{17..22}.json, the fourth round's, written by `python -m
+benchmarks.bench_models --json ...`): medians of the six runs' ratios, and the range of the
 memory ratios; and the degradation experiment's wall time (benchmarks/results/
 degradation-one-seed.json, its /usr/bin/time); the default recipe's two runs
 (benchmarks/results/train-run3.json and train-run4.json, bench_train --json).
@@ -24,7 +24,7 @@ QUOTED = {  # case -> how the README's Speed section names it
 }
 
 
-RUNS = (14, 15, 16)  # those of the code the README describes (1-13: earlier code)
+RUNS = (17, 18, 19, 20, 21, 22)  # those of the code the README describes (1-16: earlier code)
 
 
 def _runs():

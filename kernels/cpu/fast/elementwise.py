@@ -114,27 +114,26 @@ def relu_backward(gy, y):
     return out
 
 
+def _pairwise(kernel, driver, fallback, a, b):
+    """kernel over one range of a, b and a new result (in a's layout) per thread; fallback(a, b)
+    where that does not apply (small, broadcast, non-dense or non-floating operands)."""
+    pair = _dense_pair(a, b)
+    if pair is None or a.dtype.kind != "f":
+        return fallback(a, b)
+    order, a, b = pair
+    out = np.empty_like(a)
+    _split(kernel, driver, layout.flat(a, order), layout.flat(b, order),
+           layout.flat(out, order))
+    return out
+
+
 def add(a, b):
     """a + b (NumPy broadcasting); large same-shape operands in parallel, in a's layout."""
     if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
         return np.add(a, b)
-    pair = _dense_pair(a, b)
-    if pair is None or a.dtype.kind != "f":
-        return np.add(a, b)
-    order, a, b = pair
-    out = np.empty_like(a)
-    _split(_add, _add_tasks, layout.flat(a, order), layout.flat(b, order),
-           layout.flat(out, order))
-    return out
+    return _pairwise(_add, _add_tasks, np.add, a, b)
 
 
 def add_relu(a, b):
     """max(a + b, 0) for a and b of one shape, in one pass; in a's layout. NaN stays NaN."""
-    pair = _dense_pair(a, b)
-    if pair is None or a.dtype.kind != "f":
-        return reference.add_relu(a, b)
-    order, a, b = pair
-    out = np.empty_like(a)
-    _split(_add_relu, _add_relu_tasks, layout.flat(a, order), layout.flat(b, order),
-           layout.flat(out, order))
-    return out
+    return _pairwise(_add_relu, _add_relu_tasks, reference.add_relu, a, b)

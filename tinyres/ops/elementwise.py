@@ -158,9 +158,7 @@ class ReLUFunction(Function):
 
     def tensor_backward(self, g):
         # the mask 1[y > 0] is constant almost everywhere: g * mask is linear in g alone
-        (y,) = self.saved
-        mask = self.k.relu_backward(self.k.ones(tuple(y.shape), y.dtype), y)
-        return (g * self.constant(mask),)
+        return (g * _relu_mask(self),)
 
 
 class AddReLUFunction(Function):
@@ -180,10 +178,14 @@ class AddReLUFunction(Function):
         return g, g
 
     def tensor_backward(self, g):
-        (y,) = self.saved  # as ReLUFunction's: the mask is a constant
-        mask = self.k.relu_backward(self.k.ones(tuple(y.shape), y.dtype), y)
-        g = g * self.constant(mask)
+        g = g * _relu_mask(self)  # as ReLUFunction's: the mask is a constant
         return g, g
+
+
+def _relu_mask(fn):
+    """1[y > 0] as a constant Tensor, for fn (a ReLU or AddReLU) whose saved output is y."""
+    (y,) = fn.saved
+    return fn.constant(fn.k.relu_backward(fn.k.ones(tuple(y.shape), y.dtype), y))
 
 
 def relu(x):

@@ -28,25 +28,30 @@ class Plan:
         self.pointwise = (self.r, self.s) == (1, 1) and self.padding == (0, 0)
         self.direct = self.pointwise and self.stride == (1, 1)  # x is its own columns
         self.rows = self.c * self.r * self.s
+        # what the column kernels take after their images: R, S, strides, paddings, P, Q
+        self.geometry = (self.r, self.s, *self.stride, *self.padding, self.p, self.q)
 
     def span(self, n0, n1):
         """The columns of images n0..n1-1 in a (rows, N*P*Q) matrix."""
         pq = self.p * self.q
         return slice(n0 * pq, n1 * pq)
 
+    def channel_rows(self, c0, c1):
+        """The rows of input channels c0..c1-1 in a (rows, N*P*Q) matrix."""
+        return slice(c0 * self.r * self.s, c1 * self.r * self.s)
+
     def im2col(self, xc, n0, n1, cols):
         """cols (rows, (n1-n0)*P*Q) = the columns of images n0..n1-1 of xc (C, N, H, W); xc may
         hold a range of the channels only (cols then holds their rows)."""
-        geometry = (self.r, self.s, *self.stride, *self.padding, self.p, self.q)
         c = xc.shape[0]
         if self.pointwise:
             subsample_cm(xc, n0, n1, *self.stride, cols.reshape(c, n1 - n0, self.p, self.q))
         elif self.q < SHORT_ROWS:
             (ph, pw), h, w = self.padding, self.h, self.w
             xpad = scratch((c, n1 - n0, h + 2 * ph, w + 2 * pw), xc.dtype, slot=3)
-            im2col_padded_cm(xc, n0, n1, *geometry, xpad, cols)
+            im2col_padded_cm(xc, n0, n1, *self.geometry, xpad, cols)
         else:
-            im2col_cm(xc, n0, n1, *geometry, cols)
+            im2col_cm(xc, n0, n1, *self.geometry, cols)
 
     def col2im(self, gcols, n0, n1, gx):
         """Images n0..n1-1 of gx (C, N, H, W), overwritten: the adjoint of im2col applied to
@@ -56,5 +61,4 @@ class Plan:
             upsample_cm(gcols.reshape(gx.shape[0], n1 - n0, self.p, self.q), n0, n1, *self.stride,
                         gx)
         else:
-            col2im_cm(gcols, n0, n1, self.r, self.s, *self.stride, *self.padding, self.p, self.q,
-                      gx)
+            col2im_cm(gcols, n0, n1, *self.geometry, gx)

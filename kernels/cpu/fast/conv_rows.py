@@ -31,11 +31,10 @@ def _columns(plan, xc):
     channels (whole rows: split by images, the threads' columns would share a cache line in
     every row, and two threads were slower than one)."""
     cols = scratch((plan.rows, plan.n * plan.p * plan.q), xc.dtype, slot=2)
-    per_channel = plan.r * plan.s
 
     def work(channels):
         c0, c1 = channels
-        plan.im2col(xc[c0:c1], 0, plan.n, cols[c0 * per_channel:c1 * per_channel])
+        plan.im2col(xc[c0:c1], 0, plan.n, cols[plan.channel_rows(c0, c1)])
     threads.parallel(work, threads.ranges(plan.c, 1))
     return cols
 
@@ -63,11 +62,9 @@ def conv2d_backward_data(gy, w, plan):
     gcols = scratch((plan.rows, g.shape[1]), g.dtype, slot=2)
     _by_rows(wt, g, gcols)
 
-    per_channel = plan.r * plan.s
-
     def work(channels):  # whole planes of gx per thread, as _columns
         c0, c1 = channels
-        plan.col2im(gcols[c0 * per_channel:c1 * per_channel], 0, plan.n, gx[c0:c1])
+        plan.col2im(gcols[plan.channel_rows(c0, c1)], 0, plan.n, gx[c0:c1])
     threads.parallel(work, threads.ranges(plan.c, 1))
     return layout.from_channel_major(gx)
 

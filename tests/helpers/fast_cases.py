@@ -43,6 +43,14 @@ WEIGHT_OC = [  # (N, C, K, H, W, stride) of the weight gradient by output-channe
     (3, 6, 16, 9, 7, 1),  # 16 output channels: the tile for two input channels
     (2, 2, 48, 5, 6, 2),  # three blocks of 16, strided
 ]
+WEIGHT_ROWS = [  # (N, C, K, H, W), kernel, stride, padding of weight gradients kernel row by
+    # kernel row (7-wide kernels)
+    ((2, 3, 64, 33, 31), (7, 7), (2, 2), (3, 3)),  # a stem, odd size: 17 rows of 16
+    ((3, 1, 32, 9, 40), (7, 7), (1, 1), (3, 3)),  # stride 1, long rows
+    ((2, 2, 96, 12, 13), (3, 7), (2, 2), (1, 2)),  # three blocks; a 3x7 kernel
+    ((5, 3, 32, 3, 3), (7, 7), (2, 2), (3, 3)),  # 2x2 outputs: most taps read the border
+    ((1, 4, 32, 10, 9), (7, 7), (1, 1), (0, 0)),  # no padding
+]
 STRIDED_OC = [  # (N, C, K, H, W) of 3x3, stride-2, padding-1 forward passes by output-channel
     (3, 5, 32, 7, 9),  # vectors: odd maps (rows of 5 = 4 + 1 pixels)
     (2, 1, 64, 2, 2),  # a 1x1 output

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.helpers.fast_cases import (CASES, DIRECT, DTYPES, LAYOUTS, STRIDED_DATA_OC, STRIDED_OC,
-                                      WEIGHT_OC, close, in_layout,
+                                      WEIGHT_OC, WEIGHT_ROWS, close, in_layout,
                                       thread_kind)  # noqa: F401 (a fixture)
 from tinyres.kernels import cpu
 from tinyres.kernels.cpu import conv as reference_conv
@@ -120,6 +120,37 @@ def test_weight_gradient_by_output_channels_matches_the_reference(monkeypatch, s
     taken = conv_direct_weight_oc.applies(x.shape, args[2], (s, s), (1, 1), dtype)
     assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
     assert _matches_reference("conv2d_backward_weight", args, dtype, which).flags.c_contiguous
+
+
+@pytest.mark.parametrize("shape,kernel,stride,padding", WEIGHT_ROWS, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("which", LAYOUTS)
+@pytest.mark.parametrize("band_bytes", [1, 4 * 32 * 40])  # bands of 1 row, of 40 // Q rows
+def test_weight_gradient_by_kernel_rows_matches_the_reference(monkeypatch, shape, kernel, stride,
+                                                              padding, dtype, which, band_bytes):
+    monkeypatch.setattr(conv_direct_weight_oc, "BAND_BYTES", band_bytes)
+    n, c, k, h, w = shape
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    w_shape = (k, c, *kernel)
+    gy = rng.standard_normal((n, k, *(output_size(*axis) for axis in
+                                      zip((h, w), kernel, stride, padding)))).astype(dtype)
+    taken = fast_conv._weight_by_kernel_rows(x.shape, w_shape, stride, padding, dtype)
+    assert taken == (conv_direct.simd.HAS_AVX512 and dtype == np.float32)
+    _matches_reference("conv2d_backward_weight", (gy, x, w_shape, stride, padding), dtype, which)
+
+
+def test_weight_gradient_by_kernel_rows_is_taken_for_7_wide_kernels_only():
+    ok = conv_direct.simd.HAS_AVX512
+
+    def taken(k, kernel, stride=(2, 2), dtype=np.float32):
+        return fast_conv._weight_by_kernel_rows((8, 3, 224, 224), (k, 3, *kernel), stride,
+                                                (3, 3), dtype)
+    assert taken(64, (7, 7)) == ok and taken(32, (5, 7)) == ok
+    assert not taken(64, (7, 5)) and not taken(64, (3, 3))  # other widths
+    assert not taken(48, (7, 7))  # output channels not a multiple of 32
+    assert not taken(64, (7, 7), (2, 1))  # one stride both ways
+    assert not taken(64, (7, 7), dtype=np.float64)
 
 
 @pytest.mark.parametrize("shape", STRIDED_OC, ids=str)

@@ -11,6 +11,9 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     3x3, stride 2, padding 1, float32, on AVX-512, at most OC_WEIGHT_MAX_PRODUCT input times
     output channels (the stages' first convolutions up to 256 channels): backward-weight by
     output-channel vectors where it applies (conv_direct_weight_oc.py)
+    7 wide, any height and padding, the same stride both ways (ResNet's 7x7/2 stem), float32,
+    on AVX-512, a multiple of 32 output channels: backward-weight by output-channel vectors,
+    kernel row by kernel row (conv_direct_weight_oc.py)
     3x3, stride 2, padding 1, float32, on AVX-512, a multiple of 32 output channels (every
     stage's first convolution):  forward by output-channel vectors (conv_direct_oc.py);
                                 backward-data too, in four phases, where the input channels
@@ -72,6 +75,11 @@ def _weight_by_output_channels(x_shape, w_shape, stride, padding, dtype):
     return w_shape[0] * w_shape[1] <= OC_WEIGHT_MAX_PRODUCT
 
 
+def _weight_by_kernel_rows(x_shape, w_shape, stride, padding, dtype):
+    return DIRECT and conv_direct_weight_oc.applies_rows(x_shape, w_shape, stride, padding,
+                                                         dtype)
+
+
 def _gemm(plan):
     """The im2col + GEMM kernels for a plan: by output rows when it has few output columns."""
     return conv_rows if conv_rows.applies(plan) else conv_gemm
@@ -107,6 +115,9 @@ def conv2d_backward_weight(gy, x, w_shape, stride, padding):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
     if _weight_by_output_channels(x.shape, w_shape, stride, padding, x.dtype):
         return conv_direct_weight_oc.conv2d_backward_weight(gy, x, stride)
+    if _weight_by_kernel_rows(x.shape, w_shape, stride, padding, x.dtype):
+        return conv_direct_weight_oc.conv2d_backward_weight_rows(gy, x, w_shape, stride,
+                                                                 padding)
     if _direct(x.shape, w_shape, stride, padding, x.dtype):
         return conv_direct_weight.conv2d_backward_weight(gy, x)
     if conv_winograd.applies(x.shape, w_shape, stride, padding):

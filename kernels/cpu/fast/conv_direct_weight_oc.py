@@ -12,15 +12,21 @@ that one pixel's KB gradients are KB / 16 vectors); then, for every block of out
 every input channel (two at a time when KB = 16), the tile adds the chunk's tap sums to one float
 per (k, c, tap). The threads' sums are added at the end. KB = 32 where the output channels are a
 multiple of 32, else 16 (the tile for two input channels then needs an even number of them).
+
+A kernel ROW_TAPS = 7 wide (ResNet's 7x7/2 stem, padding 3), any height, padding and stride, is
+summed one kernel row at a time by the row tile (conv2d_backward_weight_rows): per image, x with
+its zero border, and gy pixel-major one band of output rows at a time (BAND_BYTES, so that the
+tile's 3 channels x 7 rows of passes over it read it from L2).
 """
 import numpy as np
 
 from . import simd, threads
-from .conv_direct_weight_oc_tile import TAPS, tile_16x2, tile_32x1
+from .conv_direct_weight_oc_tile import ROW_TAPS, TAPS, row_tile_32, tile_16x2, tile_32x1
 from .layout import channel_major
 from .numba_setup import njit, prange
 
 CHUNK_BYTES = 256 << 10  # padded x and pixel-major gy of one chunk stay in L2
+BAND_BYTES = 256 << 10  # the row tile's pixel-major gy of one band of output rows, in L2
 
 
 def applies(x_shape, w_shape, stride, padding, dtype):
@@ -33,6 +39,15 @@ def applies(x_shape, w_shape, stride, padding, dtype):
             and (k % 32 == 0 or (k % 16 == 0 and c % 2 == 0)))
 
 
+def applies_rows(x_shape, w_shape, stride, padding, dtype):
+    """True for what conv2d_backward_weight_rows computes: a kernel ROW_TAPS wide (any height,
+    padding and stride, the same stride both ways), float32, a multiple of 32 output channels,
+    on a machine with AVX-512."""
+    k, c, r, s = w_shape
+    return (simd.HAS_AVX512 and np.dtype(dtype) == np.float32 and s == ROW_TAPS
+            and k % 32 == 0 and stride[0] == stride[1])
+
+
 def block(k):
     """Output channels per tile: 32 where they are a multiple of 32, else 16."""
     return 32 if k % 32 == 0 else 16
@@ -40,14 +55,16 @@ def block(k):
 
 @njit(nogil=True, cache=True)
 def pad_images(x, m0, m1, xp):
-    """xp (C, M, H+2, W+2): images m0..m1-1 of x (C, N, H, W) inside its zero border."""
+    """xp (C, M, H+2*ph, W+2*pw): images m0..m1-1 of x (C, N, H, W) inside its zero border, ph
+    rows and pw columns wide (as xp's shape says: 1 and 1 for a 3x3 kernel)."""
     c, n, h, w = x.shape
     xs, xps = x.reshape(-1), xp.reshape(-1)
     rows, width = xp.shape[2], xp.shape[3]
+    ph, pw = (rows - h) // 2, (width - w) // 2
     for ci in range(c):
         for m in range(m0, m1):
             for i in range(h):
-                simd.copy(xps, ((ci * xp.shape[1] + m - m0) * rows + i + 1) * width + 1,
+                simd.copy(xps, ((ci * xp.shape[1] + m - m0) * rows + i + ph) * width + pw,
                           xs, ((ci * n + m) * h + i) * w, w)
 
 
@@ -134,3 +151,58 @@ def conv2d_backward_weight(gy, x, stride):
     acc = accs.sum(axis=0)  # the tasks' partial sums
     sums = acc.reshape(blocks, c, 3, 3, kb).transpose(0, 4, 1, 2, 3)
     return np.ascontiguousarray(sums.reshape(k, c, 3, 3))
+
+
+@njit(nogil=True, cache=True)
+def _row_sums(x, gy, acc, p_size, q_size, stride, m_lo, m_hi, pad_h, pad_w, band):
+    """acc (K/32, C, R, ROW_TAPS*32) += the tap sums over images m_lo..m_hi-1, kernel row by
+    kernel row, one image and `band` output rows at a time; x (C, N, H, W), gy (K, N*P*Q)."""
+    c, h, w = x.shape[0], x.shape[2], x.shape[3]
+    blocks, r_size, image = acc.shape[0], acc.shape[2], p_size * q_size
+    width = w + 2 * pad_w
+    xp = np.zeros((c, 1, h + 2 * pad_h, width), dtype=np.float32)
+    gt = np.empty((blocks, band * q_size, 32), dtype=np.float32)
+    for m in range(m_lo, m_hi):
+        pad_images(x, m, m + 1, xp)
+        for p0 in range(0, p_size, band):
+            p1 = min(p_size, p0 + band)
+            pixel_major(gy, m * image + p0 * q_size, m * image + p1 * q_size, gt, False)
+            for kb in range(blocks):
+                g = gt[kb].reshape(-1)
+                for ci in range(c):
+                    xs = xp[ci].reshape(-1)
+                    for r in range(r_size):
+                        row_tile_32(xs[(p0 * stride + r) * width:], g, acc[kb, ci, r], p1 - p0,
+                                    q_size, stride, width)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _row_sums_tasks(x, gy, accs, p_size, q_size, stride, tasks, pad_h, pad_w, band):
+    """accs[t] = _row_sums over task t (m_lo, m_hi) of images, one per thread (threads.py)."""
+    for t in prange(tasks.shape[0]):
+        _row_sums(x, gy, accs[t], p_size, q_size, stride, tasks[t, 0], tasks[t, 1], pad_h,
+                  pad_w, band)
+
+
+def conv2d_backward_weight_rows(gy, x, w_shape, stride, padding):
+    """(N, K, P, Q), (N, C, H, W) float32 -> gw (K, C, R, ROW_TAPS), C-contiguous, for a kernel
+    ROW_TAPS wide (ResNet's 7x7 stem): per image, band of output rows (BAND_BYTES of gy,
+    pixel-major), block of 32 output channels, input channel and kernel row, the row tile adds
+    up that row's 7 taps. (Through im2col the stem's columns are 147 floats per output pixel,
+    7.4 MB an image, and its GEMM is 64 x 147 wide: half as fast.)"""
+    xc, gc = channel_major(x), channel_major(gy)
+    c, n, h, w = xc.shape
+    k, _, p, q = gc.shape
+    r = w_shape[2]
+    band = max(1, BAND_BYTES // (4 * 32 * q))
+    tasks, rows = threads.ranges(n, 1), gc.reshape(k, -1)
+    accs = np.zeros((len(tasks), k // 32, c, r, ROW_TAPS * 32), dtype=np.float32)
+    if threads.native():
+        _row_sums_tasks(xc, rows, accs, p, q, stride[0], threads.task_array(tasks), *padding,
+                        band)
+    else:
+        def work(t):
+            _row_sums(xc, rows, accs[t], p, q, stride[0], *tasks[t], *padding, band)
+        threads.parallel(work, range(len(tasks)), numba_only=True)
+    sums = accs.sum(axis=0).reshape(k // 32, c, r, ROW_TAPS, 32).transpose(0, 4, 1, 2, 3)
+    return np.ascontiguousarray(sums.reshape(k, c, r, ROW_TAPS))

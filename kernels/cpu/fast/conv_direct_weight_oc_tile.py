@@ -17,6 +17,11 @@ channels' sums. Two shapes, 18 accumulators each:
 No lane masks (the zeros are in xpad) and no sums across lanes: at the end the tile adds its
 accumulators to acc in memory, so that a batch can be summed a few images at a time.
 
+Wider kernels take a third shape, one kernel row at a time (the caller points xp at that row):
+
+    row_tile_32 KB = 32, one input channel, one row of ROW_TAPS = 7 taps:
+                per pixel 2 vector + 7 broadcast loads, 14 FMAs
+
 (The pixel-vectorised tile, conv_direct_weight_tile.py, needs 18 loads, 2 of them masked, for
 27 FMAs and a sum across the lanes of every accumulator; it stays in use where the output
 channels are not a multiple of 16.)
@@ -87,3 +92,53 @@ def _tile(kv, cw):
 
 tile_32x1 = _tile(2, 1)  # 32 output channels x 1 input channel: 18 accumulators
 tile_16x2 = _tile(1, 2)  # 16 output channels x 2 input channels: 18 accumulators
+
+
+def _row_tile(kv, width):
+    """The tile for one row of `width` taps of one input channel and kv vectors of output
+    channels (KB = 16 kv): its width * kv accumulators, kv + width loads per pixel for
+    width * kv FMAs."""
+    kb = kv * simd.LANES
+
+    def weight_row_tile(typingctx, xp, gt, acc, rows, cols, stride, x_row):
+        """acc (width * KB,) += the sums of one kernel row's taps s < width,
+        acc[s * KB + kk] for output channel kk of the block: the sum over output pixels (i, j)
+        of gt[KB * (i * cols + j) + kk] * xp[i * stride * x_row + j * stride + s].
+
+        xp: the kernel row's first input row, zero-padded, rows x_row apart; gt: the block's
+        gradient for rows x cols output pixels, pixel-major."""
+        signature = types.void(xp, gt, acc, *([types.int64] * 4))
+
+        def codegen(context, builder, sig, args):
+            xp, gp, ap = [simd.data_pointer(context, builder, t, a)
+                          for t, a in zip(sig.args[:3], args[:3])]
+            rows, cols, stride, x_row = args[3:]
+            i64 = simd.I64
+            count = width * kv
+            accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(count)]
+            with cgutils.for_range(builder, rows) as row:
+                x_start = builder.mul(builder.mul(row.index, stride), x_row)
+                g_start = builder.mul(row.index, cols)
+                with cgutils.for_range(builder, cols) as col:
+                    x_at = builder.add(x_start, builder.mul(col.index, stride))
+                    g_at = builder.mul(builder.add(g_start, col.index), i64(kb))
+                    gys = [simd.load(builder, simd.offset(builder, gp, builder.add(
+                        g_at, i64(v * simd.LANES)))) for v in range(kv)]
+                    for tap in range(width):
+                        xs = simd.broadcast_load(builder, simd.offset(
+                            builder, xp, builder.add(x_at, i64(tap))))
+                        for v in range(kv):
+                            j = tap * kv + v
+                            builder.store(simd.fma(builder, gys[v], xs,
+                                                   builder.load(accs[j])), accs[j])
+            for j in range(count):  # acc[16 j: 16 j + 16] += accs[j]
+                part = simd.offset(builder, ap, j * simd.LANES)
+                simd.store(builder, builder.fadd(simd.load(builder, part),
+                                                 builder.load(accs[j])), part)
+            return context.get_dummy_value()
+        return signature, codegen
+    return intrinsic(weight_row_tile)
+
+
+ROW_TAPS = 7  # the taps of the row tile: a 7-wide kernel (ResNet's 7x7 stem)
+row_tile_32 = _row_tile(2, ROW_TAPS)  # 32 output channels x 7 taps: 14 accumulators

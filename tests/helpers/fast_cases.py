@@ -4,7 +4,7 @@ accept (C-order and the channel-major layout they produce)."""
 import numpy as np
 import pytest
 
-from tinyres.kernels.cpu.fast import batchnorm, elementwise, layout, optim, threads
+from tinyres.kernels.cpu.fast import batchnorm, elementwise, layout, optim, pool, threads
 
 CASES = [
     # (N, C, H, W), kernel, stride, padding
@@ -83,12 +83,13 @@ def close(actual, expected, dtype, scale=1.0):
 
 @pytest.fixture(params=["openmp threads", "python threads"])
 def thread_kind(request, monkeypatch):
-    """A test twice: the Numba-only kernels' tasks in Numba's parallel regions and on the
-    Python threads (threads.native()); small arrays are cut into several tasks too. A test
-    module takes it with `pytestmark = pytest.mark.usefixtures("thread_kind")` and imports it."""
+    """A test twice: the kernels' tasks in Numba's parallel regions (the GEMM kernels calling
+    blas.gemm there, where NumPy's OpenBLAS allows it) and on the Python threads
+    (threads.native()); small arrays are cut into several tasks too. A test module takes it
+    with `pytestmark = pytest.mark.usefixtures("thread_kind")` and imports it."""
     if request.param == "openmp threads" and not threads.NATIVE:
         pytest.skip("Numba's OpenMP threading layer is not available here")
     monkeypatch.setattr(threads, "native", lambda: request.param == "openmp threads")
-    for module in (batchnorm, elementwise, optim):
+    for module in (batchnorm, elementwise, optim, pool):
         monkeypatch.setattr(module, "PARALLEL_MIN", 1)
     return request.param

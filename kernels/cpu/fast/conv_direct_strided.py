@@ -12,7 +12,7 @@ import numpy as np
 
 from ...shapes import output_size
 from . import conv_direct, layout, simd, threads
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 
 def applies(x_shape, w_shape, stride, padding, dtype):
@@ -45,14 +45,25 @@ def _phases(x, c0, c1, sh, sw, out):
                             row[j] = x[c, n, h, w] if w < w_size else 0
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _phases_tasks(x, sh, sw, out, tasks):
+    """_phases over one range of channels (c0, c1) per task, in a Numba parallel region."""
+    for t in prange(tasks.shape[0]):
+        _phases(x, tasks[t, 0], tasks[t, 1], sh, sw, out)
+
+
 def phases(xc, stride, out_size):
     """(C, N, H, W) -> (stride_h * stride_w, C, N, P, Q), one range of channels per thread."""
     c, n = xc.shape[:2]
     out = np.empty((stride[0] * stride[1], c, n) + tuple(out_size), dtype=xc.dtype)
+    ranges = threads.ranges(c, 1)
+    if threads.native():
+        _phases_tasks(xc, *stride, out, threads.task_array(ranges))
+        return out
 
     def work(span):
         _phases(xc, span[0], span[1], *stride, out)
-    threads.parallel(work, threads.ranges(c, 1), numba_only=True)
+    threads.parallel(work, ranges, numba_only=True)
     return out
 
 

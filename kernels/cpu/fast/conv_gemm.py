@@ -16,7 +16,9 @@ item 4). Columns live in per-thread scratch memory; returned arrays are fresh.
 """
 import numpy as np
 
-from . import layout, threads
+from . import blas, layout, threads
+from .conv_im2col import columns, uncolumns
+from .numba_setup import njit, prange
 from .scratch import scratch
 
 GROUP_BYTES = 2 << 20  # columns per group: about what one core's L2 (+ its L3 share) holds
@@ -44,16 +46,102 @@ def _columns(plan, xc, group):
     return cols
 
 
+# The three passes in Numba parallel regions (blas.native()): one function per pass for a
+# thread's share (lo, hi) of the groups (rows (n0, n1) of `groups`), and its driver.
+
+@njit(nogil=True, cache=True)
+def _forward_share(xc, w2, y2, kind, geometry, direct, groups, lo, hi, xpad, buffer):
+    """y2[:, group] = w2 @ the group's columns (xc itself when direct, else built in buffer)."""
+    pq = geometry[6] * geometry[7]
+    for i in range(lo, hi):
+        n0, n1 = groups[i, 0], groups[i, 1]
+        if direct:
+            cols = xc.reshape(xc.shape[0], -1)[:, n0 * pq:n1 * pq]
+        else:
+            cols = buffer[:w2.shape[1] * (n1 - n0) * pq].reshape(w2.shape[1], (n1 - n0) * pq)
+            columns(xc, n0, n1, kind, geometry, xpad, cols)
+        blas.gemm(w2, cols, y2[:, n0 * pq:n1 * pq], 0)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _forward_tasks(xc, w2, y2, kind, geometry, direct, groups, shares, xpads, buffers):
+    for t in prange(shares.shape[0]):
+        _forward_share(xc, w2, y2, kind, geometry, direct, groups, shares[t, 0], shares[t, 1],
+                       xpads[t], buffers[t])
+
+
+@njit(nogil=True, cache=True)
+def _data_share(wt, g, gx, kind, geometry, direct, groups, lo, hi, buffer):
+    """gx's images of each group = col2im(wt @ g[:, group]) (straight into gx when direct)."""
+    pq = geometry[6] * geometry[7]
+    for i in range(lo, hi):
+        n0, n1 = groups[i, 0], groups[i, 1]
+        if direct:
+            blas.gemm(wt, g[:, n0 * pq:n1 * pq], gx.reshape(gx.shape[0], -1)[:, n0 * pq:n1 * pq],
+                      0)
+            continue
+        gcols = buffer[:wt.shape[0] * (n1 - n0) * pq].reshape(wt.shape[0], (n1 - n0) * pq)
+        blas.gemm(wt, g[:, n0 * pq:n1 * pq], gcols, 0)
+        uncolumns(gcols, n0, n1, kind, geometry, gx)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _data_tasks(wt, g, gx, kind, geometry, direct, groups, shares, buffers):
+    for t in prange(shares.shape[0]):
+        _data_share(wt, g, gx, kind, geometry, direct, groups, shares[t, 0], shares[t, 1],
+                    buffers[t])
+
+
+@njit(nogil=True, cache=True)
+def _weight_share(xc, g, part, kind, geometry, direct, groups, lo, hi, xpad, buffer):
+    """part (K, C*R*S) = the sum over the groups of g[:, group] @ their columns.T."""
+    pq = geometry[6] * geometry[7]
+    for i in range(lo, hi):
+        n0, n1 = groups[i, 0], groups[i, 1]
+        if direct:
+            cols = xc.reshape(xc.shape[0], -1)[:, n0 * pq:n1 * pq]
+        else:
+            cols = buffer[:part.shape[1] * (n1 - n0) * pq].reshape(part.shape[1],
+                                                                   (n1 - n0) * pq)
+            columns(xc, n0, n1, kind, geometry, xpad, cols)
+        blas.gemm(g[:, n0 * pq:n1 * pq], cols.T, part, 0 if i == lo else 1)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _weight_tasks(xc, g, parts, kind, geometry, direct, groups, shares, xpads, buffers):
+    for t in prange(shares.shape[0]):
+        _weight_share(xc, g, parts[t], kind, geometry, direct, groups, shares[t, 0],
+                      shares[t, 1], xpads[t], buffers[t])
+
+
+def _native(driver, plan, tasks, dtype, *arrays, xpads=True):
+    """driver(*arrays, kind, geometry, direct, groups, shares, [xpads,] buffers) with
+    OpenBLAS single-threaded: each thread's share of the tasks, its columns in its row of one
+    scratch buffer (and its zero-bordered copy in xpads)."""
+    shares = threads.task_array(threads.shares(tasks))
+    most = max(n1 - n0 for n0, n1 in tasks)
+    buffers = scratch((len(shares), 1 if plan.direct else plan.rows * most * plan.p * plan.q),
+                      dtype)
+    pads = (scratch((len(shares),) + plan.pad_shape(plan.c, most), dtype, slot=3),) if xpads \
+        else ()
+    threads.single_blas(driver, *arrays, plan.kind, plan.geometry, plan.direct,
+                        threads.task_array(tasks), shares, *pads, buffers)
+
+
 def conv2d_forward(x, w, plan):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major; plan: conv_plan.Plan."""
     xc = layout.channel_major(x)
     w2 = w.reshape(plan.k, -1)
     y = np.empty((plan.k, plan.n, plan.p, plan.q), dtype=x.dtype)
     y2 = y.reshape(plan.k, -1)
+    tasks = groups(plan, x.dtype.itemsize)
+    if blas.native():
+        _native(_forward_tasks, plan, tasks, x.dtype, xc, w2, y2)
+        return layout.from_channel_major(y)
 
     def work(group):
         np.matmul(w2, _columns(plan, xc, group), out=y2[:, plan.span(*group)])
-    threads.parallel(work, groups(plan, x.dtype.itemsize))
+    threads.parallel(work, tasks)
     return layout.from_channel_major(y)
 
 
@@ -62,6 +150,10 @@ def conv2d_backward_data(gy, w, plan):
     wt = w.reshape(plan.k, -1).T  # (C*R*S, K), a transposed view BLAS reads as is
     g = layout.matrix(gy)
     gx = np.empty((plan.c, plan.n, plan.h, plan.w), dtype=gy.dtype)
+    tasks = groups(plan, gy.dtype.itemsize)
+    if blas.native():
+        _native(_data_tasks, plan, tasks, gy.dtype, wt, g, gx, xpads=False)
+        return layout.from_channel_major(gx)
 
     def work(group):
         n0, n1 = group
@@ -72,15 +164,20 @@ def conv2d_backward_data(gy, w, plan):
         gcols = scratch((plan.rows, (n1 - n0) * plan.p * plan.q), gy.dtype)
         np.matmul(wt, g[:, plan.span(n0, n1)], out=gcols)
         plan.col2im(gcols, n0, n1, gx)
-    threads.parallel(work, groups(plan, gy.dtype.itemsize))
+    threads.parallel(work, tasks)
     return layout.from_channel_major(gx)
 
 
 def conv2d_backward_weight(gy, x, plan):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
     xc, g = layout.channel_major(x), layout.matrix(gy)
+    tasks = groups(plan, x.dtype.itemsize)
+    if blas.native():
+        parts = np.empty((len(threads.shares(tasks)), plan.k, plan.rows), dtype=x.dtype)
+        _native(_weight_tasks, plan, tasks, x.dtype, xc, g, parts)
+        return parts.sum(axis=0).reshape(plan.k, plan.c, plan.r, plan.s)
 
     def work(group):
         return np.matmul(g[:, plan.span(*group)], _columns(plan, xc, group).T)  # (K, C*R*S)
-    parts = threads.parallel_sum(work, groups(plan, x.dtype.itemsize))
+    parts = threads.parallel_sum(work, tasks)
     return parts.reshape(plan.k, plan.c, plan.r, plan.s)

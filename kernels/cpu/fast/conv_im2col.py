@@ -136,3 +136,32 @@ def upsample_cm(g, n0, n1, sh, sw, out):
             for p in range(p_size):
                 for q in range(q_size):
                     out[c, n, p * sh, q * sw] = g[c, n - n0, p, q]
+
+
+GENERAL, PADDED, POINTWISE = 0, 1, 2  # how columns() builds them (conv_plan.Plan.kind)
+
+
+@njit(nogil=True, cache=True)
+def columns(x, n0, n1, kind, geometry, xpad, out):
+    """out (C*R*S, (n1-n0)*P*Q) = the columns of images n0..n1-1 of x (C, N, H, W), C-contiguous;
+    geometry (R, S, sh, sw, ph, pw, P, Q); kind: GENERAL im2col_cm, PADDED im2col_padded_cm
+    through xpad (C, n1-n0, H+2ph, W+2pw; else not read), POINTWISE a strided 1x1's
+    subsample_cm."""
+    r, s, sh, sw, ph, pw, p, q = geometry
+    if kind == POINTWISE:
+        subsample_cm(x, n0, n1, sh, sw, out.reshape(x.shape[0], n1 - n0, p, q))
+    elif kind == PADDED:
+        im2col_padded_cm(x, n0, n1, r, s, sh, sw, ph, pw, p, q, xpad, out)
+    else:
+        im2col_cm(x, n0, n1, r, s, sh, sw, ph, pw, p, q, out)
+
+
+@njit(nogil=True, cache=True)
+def uncolumns(cols, n0, n1, kind, geometry, out):
+    """The adjoint of columns(): images n0..n1-1 of out (C, N, H, W), overwritten, from cols
+    (C*R*S, (n1-n0)*P*Q), C-contiguous (POINTWISE: upsample_cm, else col2im_cm)."""
+    r, s, sh, sw, ph, pw, p, q = geometry
+    if kind == POINTWISE:
+        upsample_cm(cols.reshape(out.shape[0], n1 - n0, p, q), n0, n1, sh, sw, out)
+    else:
+        col2im_cm(cols, n0, n1, r, s, sh, sw, ph, pw, p, q, out)

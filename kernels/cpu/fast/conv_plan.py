@@ -9,7 +9,7 @@ which the kernels read in place); with a larger stride the columns are x subsamp
 spreads the gradient back on every stride-th pixel (``pointwise``).
 """
 from ...shapes import output_size
-from .conv_im2col import col2im_cm, im2col_cm, im2col_padded_cm, subsample_cm, upsample_cm
+from .conv_im2col import GENERAL, PADDED, POINTWISE, columns, uncolumns
 from .scratch import scratch
 
 SHORT_ROWS = 16  # output rows shorter than this take im2col_padded_cm (ResNet's 7x7 maps)
@@ -30,6 +30,9 @@ class Plan:
         self.rows = self.c * self.r * self.s
         # what the column kernels take after their images: R, S, strides, paddings, P, Q
         self.geometry = (self.r, self.s, *self.stride, *self.padding, self.p, self.q)
+        # how conv_im2col.columns builds them: short rows through a zero-bordered copy
+        self.kind = (POINTWISE if self.pointwise else PADDED if self.q < SHORT_ROWS
+                     else GENERAL)
 
     def span(self, n0, n1):
         """The columns of images n0..n1-1 in a (rows, N*P*Q) matrix."""
@@ -40,25 +43,22 @@ class Plan:
         """The rows of input channels c0..c1-1 in a (rows, N*P*Q) matrix."""
         return slice(c0 * self.r * self.s, c1 * self.r * self.s)
 
+    def pad_shape(self, channels, images):
+        """The shape of the zero-bordered copy that PADDED columns go through (else 1s)."""
+        (ph, pw), h, w = self.padding, self.h, self.w
+        if self.kind != PADDED:
+            return (1, 1, 1, 1)
+        return (channels, images, h + 2 * ph, w + 2 * pw)
+
     def im2col(self, xc, n0, n1, cols):
         """cols (rows, (n1-n0)*P*Q) = the columns of images n0..n1-1 of xc (C, N, H, W); xc may
         hold a range of the channels only (cols then holds their rows)."""
-        c = xc.shape[0]
-        if self.pointwise:
-            subsample_cm(xc, n0, n1, *self.stride, cols.reshape(c, n1 - n0, self.p, self.q))
-        elif self.q < SHORT_ROWS:
-            (ph, pw), h, w = self.padding, self.h, self.w
-            xpad = scratch((c, n1 - n0, h + 2 * ph, w + 2 * pw), xc.dtype, slot=3)
-            im2col_padded_cm(xc, n0, n1, *self.geometry, xpad, cols)
-        else:
-            im2col_cm(xc, n0, n1, *self.geometry, cols)
+        xpad = scratch(self.pad_shape(xc.shape[0], n1 - n0), xc.dtype, slot=3)
+        columns(xc, n0, n1, self.kind, self.geometry, xpad, cols)
 
     def col2im(self, gcols, n0, n1, gx):
         """Images n0..n1-1 of gx (C, N, H, W), overwritten: the adjoint of im2col applied to
-        gcols (rows, (n1-n0)*P*Q) (overlapping windows add up); gx may be a range of the
-        channels only (gcols then holds their rows)."""
-        if self.pointwise:  # strided 1x1: the gradient lands on every stride-th pixel
-            upsample_cm(gcols.reshape(gx.shape[0], n1 - n0, self.p, self.q), n0, n1, *self.stride,
-                        gx)
-        else:
-            col2im_cm(gcols, n0, n1, *self.geometry, gx)
+        gcols (rows, (n1-n0)*P*Q) (overlapping windows add up; a strided 1x1's gradient lands on
+        every stride-th pixel); gx may be a range of the channels only (gcols then holds their
+        rows)."""
+        uncolumns(gcols, n0, n1, self.kind, self.geometry, gx)

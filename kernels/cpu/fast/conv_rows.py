@@ -13,7 +13,9 @@ figures that decided it", item 7).
 """
 import numpy as np
 
-from . import layout, threads
+from . import blas, layout, threads
+from .conv_im2col import columns, uncolumns
+from .numba_setup import njit, prange
 from .scratch import scratch
 
 NARROW_COLUMNS = 1024  # below this many output columns in all, split the rows instead
@@ -46,11 +48,59 @@ def _by_rows(a, b, out):
     threads.parallel(work, threads.ranges(a.shape[0], MIN_ROWS))
 
 
+# The three passes in Numba parallel regions (blas.native()).
+
+@njit(parallel=True, nogil=True, cache=True)
+def _by_rows_tasks(xc, a, out, weight, kind, geometry, channels, rows, xpads, cols):
+    """Two regions: cols = the columns of each thread's range of channels (c0, c1) of
+    `channels`, then by each thread's range (k0, k1) of `rows`: out[k0:k1] = a[k0:k1] @ cols
+    (forward: a = w2, out = y2), or with weight=True a[k0:k1] @ cols.T (a = g, out = gw2)."""
+    taps = geometry[0] * geometry[1]
+    for t in prange(channels.shape[0]):
+        c0, c1 = channels[t, 0], channels[t, 1]
+        columns(xc[c0:c1], 0, xc.shape[1], kind, geometry, xpads[t, :c1 - c0],
+                cols[c0 * taps:c1 * taps])
+    for t in prange(rows.shape[0]):
+        k0, k1 = rows[t, 0], rows[t, 1]
+        if weight:
+            blas.gemm(a[k0:k1], cols.T, out[k0:k1], 0)
+        else:
+            blas.gemm(a[k0:k1], cols, out[k0:k1], 0)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _data_tasks(wt, g, gx, kind, geometry, rows, channels, gcols):
+    """Two regions: gcols[r0:r1] = wt[r0:r1] @ g by each thread's range of `rows`, then col2im
+    of each thread's range of channels (c0, c1) into gx[c0:c1]."""
+    taps = geometry[0] * geometry[1]
+    for t in prange(rows.shape[0]):
+        r0, r1 = rows[t, 0], rows[t, 1]
+        blas.gemm(wt[r0:r1], g, gcols[r0:r1], 0)
+    for t in prange(channels.shape[0]):
+        c0, c1 = channels[t, 0], channels[t, 1]
+        uncolumns(gcols[c0 * taps:c1 * taps], 0, gx.shape[1], kind, geometry, gx[c0:c1])
+
+
+def _by_rows_native(plan, xc, a, out, weight):
+    """_by_rows_tasks with its scratch, OpenBLAS single-threaded."""
+    channels = threads.ranges(plan.c, 1)
+    most = max(c1 - c0 for c0, c1 in channels)
+    cols = scratch((plan.rows, plan.n * plan.p * plan.q), xc.dtype, slot=2)
+    xpads = scratch((len(channels),) + plan.pad_shape(most, plan.n), xc.dtype, slot=3)
+    threads.single_blas(_by_rows_tasks, xc, a, out, weight, plan.kind, plan.geometry,
+                        threads.task_array(channels),
+                        threads.task_array(threads.ranges(a.shape[0], MIN_ROWS)), xpads, cols)
+
+
 def conv2d_forward(x, w, plan):
     """(N, C, H, W), (K, C, R, S) -> (N, K, P, Q), stored channel-major; plan: conv_plan.Plan."""
     xc = layout.channel_major(x)
     y = np.empty((plan.k, plan.n, plan.p, plan.q), dtype=x.dtype)
-    _by_rows(w.reshape(plan.k, -1), _columns(plan, xc), y.reshape(plan.k, -1))
+    w2, y2 = w.reshape(plan.k, -1), y.reshape(plan.k, -1)
+    if blas.native():
+        _by_rows_native(plan, xc, w2, y2, False)
+    else:
+        _by_rows(w2, _columns(plan, xc), y2)
     return layout.from_channel_major(y)
 
 
@@ -60,6 +110,11 @@ def conv2d_backward_data(gy, w, plan):
     g = layout.matrix(gy)
     gx = np.empty((plan.c, plan.n, plan.h, plan.w), dtype=gy.dtype)
     gcols = scratch((plan.rows, g.shape[1]), g.dtype, slot=2)
+    if blas.native():
+        threads.single_blas(_data_tasks, wt, g, gx, plan.kind, plan.geometry,
+                            threads.task_array(threads.ranges(plan.rows, MIN_ROWS)),
+                            threads.task_array(threads.ranges(plan.c, 1)), gcols)
+        return layout.from_channel_major(gx)
     _by_rows(wt, g, gcols)
 
     def work(channels):  # whole planes of gx per thread, as _columns
@@ -73,5 +128,8 @@ def conv2d_backward_weight(gy, x, plan):
     """(N, K, P, Q), (N, C, H, W) -> gw (K, C, R, S), C-contiguous."""
     xc, g = layout.channel_major(x), layout.matrix(gy)
     gw = np.empty((plan.k, plan.c, plan.r, plan.s), dtype=gy.dtype)
-    _by_rows(g, _columns(plan, xc).T, gw.reshape(plan.k, -1))
+    if blas.native():
+        _by_rows_native(plan, xc, g, gw.reshape(plan.k, -1), True)
+    else:
+        _by_rows(g, _columns(plan, xc).T, gw.reshape(plan.k, -1))
     return gw

@@ -16,10 +16,11 @@ import os
 
 import numpy as np
 
-from . import layout, threads
+from . import blas, layout, threads
+from .numba_setup import njit, prange
 from .scratch import scratch
 from .conv_winograd_transforms import (filter_gradient, filter_transform, gradient_transform,
-                             input_transform, output_transform)
+                                       input_transform, output_transform)
 
 ENABLED = os.environ.get("TINYRES_WINOGRAD", "1") != "0"
 GROUP_BYTES = 1 << 20  # transformed input + output of one group: about a core's L2 ...
@@ -56,10 +57,36 @@ def _tiles(group, h, w):
     return (n1 - n0) * (i1 - i0) * ((w + 1) // 2)
 
 
+@njit(parallel=True, nogil=True, cache=True)
+def _convolve_tasks(xc, u, out, groups, shares, vs, ms):
+    """_convolve's groups (rows n0, n1, i0, i1 of groups) in a Numba parallel region, each
+    thread's share (lo, hi) of them in turn, its transforms in its rows of vs and ms."""
+    c, k, tw = xc.shape[0], u.shape[1], (xc.shape[3] + 1) // 2
+    for t in prange(shares.shape[0]):
+        for g in range(shares[t, 0], shares[t, 1]):
+            n0, n1, i0, i1 = groups[g, 0], groups[g, 1], groups[g, 2], groups[g, 3]
+            tiles = (n1 - n0) * (i1 - i0) * tw
+            v = vs[t, :16 * c * tiles].reshape(16, c, tiles)
+            m = ms[t, :16 * k * tiles].reshape(16, k, tiles)
+            input_transform(xc, n0, n1, i0, i1, v)
+            for e in range(16):
+                blas.gemm(u[e], v[e], m[e], 0)
+            output_transform(m, n0, n1, i0, i1, out)
+
+
 def _convolve(xc, u, out):
     """out (K, N, H, W) = the 3x3 convolution of xc (C, N, H, W) with the transformed u."""
     c, n, h, w = xc.shape
     k = u.shape[1]
+    groups = _groups(n, h, w, c + k, xc.dtype.itemsize)
+    if blas.native():
+        shares = threads.shares(groups)
+        most = max(_tiles(group, h, w) for group in groups)
+        vs = scratch((len(shares), 16 * c * most), xc.dtype, slot=0)
+        ms = scratch((len(shares), 16 * k * most), xc.dtype, slot=1)
+        threads.single_blas(_convolve_tasks, xc, u, out, threads.task_array(groups),
+                            threads.task_array(shares), vs, ms)
+        return
 
     def work(group):
         v = scratch((16, c, _tiles(group, h, w)), xc.dtype, slot=0)
@@ -67,7 +94,7 @@ def _convolve(xc, u, out):
         input_transform(xc, *group, v)
         np.matmul(u, v, out=m)
         output_transform(m, *group, out)
-    threads.parallel(work, _groups(n, h, w, c + k, xc.dtype.itemsize))
+    threads.parallel(work, groups)
 
 
 def _transformed_filters(w, flip, dtype):
@@ -76,24 +103,51 @@ def _transformed_filters(w, flip, dtype):
     k, c = w.shape[:2]
     w = np.ascontiguousarray(w)
     u = np.empty((16, c, k) if flip else (16, k, c), dtype=dtype)
+    ranges = threads.ranges(k, 64)
+    if threads.native():
+        _filter_transform_tasks(w, flip, u, threads.task_array(ranges))
+        return u
 
     def work(span):
         lo, hi = span
         filter_transform(w[lo:hi], flip, u[:, :, lo:hi] if flip else u[:, lo:hi])
-    threads.parallel(work, threads.ranges(k, 64))
+    threads.parallel(work, ranges, numba_only=True)
     return u
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _filter_transform_tasks(w, flip, u, tasks):
+    """filter_transform over one range of k (lo, hi) per task, in a Numba parallel region."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        if flip:
+            filter_transform(w[lo:hi], flip, u[:, :, lo:hi])
+        else:
+            filter_transform(w[lo:hi], flip, u[:, lo:hi])
 
 
 def _filter_gradient(du, dtype):
     """du (16, K, C) -> gw (K, C, 3, 3) = G^T du G, one range of k per thread."""
     k, c = du.shape[1:]
     gw = np.empty((k, c, 3, 3), dtype=dtype)
+    ranges = threads.ranges(k, 64)
+    if threads.native():
+        _filter_gradient_tasks(du, gw, threads.task_array(ranges))
+        return gw
 
     def work(span):
         lo, hi = span
         filter_gradient(du[:, lo:hi], gw[lo:hi])
-    threads.parallel(work, threads.ranges(k, 64))
+    threads.parallel(work, ranges, numba_only=True)
     return gw
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _filter_gradient_tasks(du, gw, tasks):
+    """filter_gradient over one range of k (lo, hi) per task, in a Numba parallel region."""
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        filter_gradient(du[:, lo:hi], gw[lo:hi])
 
 
 def conv2d_forward(x, w):
@@ -121,6 +175,16 @@ def conv2d_backward_weight(gy, x):
     xc, gc = layout.channel_major(x), layout.channel_major(gy)
     c, n, h, w = xc.shape
     k = gc.shape[0]
+    groups = _groups(n, h, w, c + k, x.dtype.itemsize)
+    if blas.native():
+        shares = threads.shares(groups)
+        most = max(_tiles(group, h, w) for group in groups)
+        vs = scratch((len(shares), 16 * c * most), x.dtype, slot=0)
+        zs = scratch((len(shares), 16 * k * most), x.dtype, slot=1)
+        parts = np.empty((len(shares), 16, k, c), dtype=x.dtype)
+        threads.single_blas(_weight_tasks, xc, gc, parts, threads.task_array(groups),
+                            threads.task_array(shares), vs, zs)
+        return _filter_gradient(parts.sum(axis=0), x.dtype)
 
     def work(group):
         v = scratch((16, c, _tiles(group, h, w)), x.dtype, slot=0)
@@ -128,5 +192,24 @@ def conv2d_backward_weight(gy, x):
         input_transform(xc, *group, v)
         gradient_transform(gc, *group, z)
         return np.matmul(z, v.transpose(0, 2, 1))  # (16, K, C)
-    du = threads.parallel_sum(work, _groups(n, h, w, c + k, x.dtype.itemsize))
+    du = threads.parallel_sum(work, groups)
     return _filter_gradient(du, x.dtype)
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _weight_tasks(xc, gc, parts, groups, shares, vs, zs):
+    """conv2d_backward_weight's groups in a Numba parallel region: parts[t] (16, K, C) = the
+    sum over thread t's share of the groups of z[e] @ v[e].T (z: gc's transformed tiles, v:
+    xc's)."""
+    c, k, tw = xc.shape[0], gc.shape[0], (xc.shape[3] + 1) // 2
+    for t in prange(shares.shape[0]):
+        lo, hi = shares[t, 0], shares[t, 1]
+        for g in range(lo, hi):
+            n0, n1, i0, i1 = groups[g, 0], groups[g, 1], groups[g, 2], groups[g, 3]
+            tiles = (n1 - n0) * (i1 - i0) * tw
+            v = vs[t, :16 * c * tiles].reshape(16, c, tiles)
+            z = zs[t, :16 * k * tiles].reshape(16, k, tiles)
+            input_transform(xc, n0, n1, i0, i1, v)
+            gradient_transform(gc, n0, n1, i0, i1, z)
+            for e in range(16):
+                blas.gemm(z[e], v[e].T, parts[t, e], 0 if g == lo else 1)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...shapes import output_size
 from . import layout, threads
-from .numba_setup import njit
+from .numba_setup import njit, prange
 
 PARALLEL_MIN = 1 << 15  # output values per thread below which one thread does it all
 
@@ -147,17 +147,44 @@ def _avgpool_backward(gy, r_size, s_size, sh, sw, ph, pw, count_include_pad, gx)
                 gx[n, c, h0:h1, w0:w1] += share
 
 
-def _by_channels(kernel, block, *args):
-    """kernel(block, *args) with every (C, N, ...) array in it cut into one channel range per
-    thread (the plane kernels read their first axis as N: any range of it is independent)."""
-    channels, values = block.shape[0], max(block.size, 1)
+@njit(parallel=True, nogil=True, cache=True)
+def _maxpool_forward_tasks(x, r_size, s_size, sh, sw, ph, pw, y, argmax, tasks):
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _maxpool_forward(x[lo:hi], r_size, s_size, sh, sw, ph, pw, y[lo:hi], argmax[lo:hi])
 
-    def work(span):
-        lo, hi = span
-        kernel(block[lo:hi], *[a[lo:hi] if isinstance(a, np.ndarray) else a for a in args])
+
+@njit(parallel=True, nogil=True, cache=True)
+def _maxpool_backward_tasks(gy, argmax, gx, tasks):
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _maxpool_backward(gy[lo:hi], argmax[lo:hi], gx[lo:hi])
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _avgpool_forward_tasks(x, r_size, s_size, sh, sw, ph, pw, count_include_pad, y, tasks):
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _avgpool_forward(x[lo:hi], r_size, s_size, sh, sw, ph, pw, count_include_pad,
+                         y[lo:hi])
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _avgpool_backward_tasks(gy, r_size, s_size, sh, sw, ph, pw, count_include_pad, gx, tasks):
+    for t in prange(tasks.shape[0]):
+        lo, hi = tasks[t, 0], tasks[t, 1]
+        _avgpool_backward(gy[lo:hi], r_size, s_size, sh, sw, ph, pw, count_include_pad,
+                          gx[lo:hi])
+
+
+def _by_channels(kernel, driver, block, *args):
+    """kernel(block, *args) with every (C, N, ...) array in it cut into one channel range per
+    thread (the plane kernels read their first axis as N: any range of it is independent);
+    driver: the same in a Numba parallel region (threads.by_ranges)."""
+    channels, values = block.shape[0], max(block.size, 1)
     per_channel = max(values // max(channels, 1), 1)
-    threads.parallel(work, threads.ranges(channels, -(-PARALLEL_MIN // per_channel)),
-                     numba_only=True)
+    threads.by_ranges(kernel, driver,
+                      threads.ranges(channels, -(-PARALLEL_MIN // per_channel)), block, *args)
 
 
 def _planes(x):
@@ -176,7 +203,8 @@ def maxpool2d_forward(x, kernel, stride, padding):
     shape = _output_shape(x.shape, kernel, stride, padding)
     y = np.empty(shape, dtype=x.dtype)
     argmax = np.empty(shape, dtype=np.int64)
-    _by_channels(_maxpool_forward, _planes(x), *kernel, *stride, *padding, y, argmax)
+    _by_channels(_maxpool_forward, _maxpool_forward_tasks, _planes(x), *kernel, *stride,
+                 *padding, y, argmax)
     return layout.from_channel_major(y), layout.from_channel_major(argmax)
 
 
@@ -184,7 +212,7 @@ def maxpool2d_backward(gy, argmax, x_shape, kernel=None, stride=None, padding=No
     """(N, C, P, Q) -> gx (N, C, H, W), channel-major (the window geometry is not needed)."""
     n, c, h, w = x_shape
     gx = np.empty((c, n, h, w), dtype=gy.dtype)
-    _by_channels(_maxpool_backward, _planes(gy), _planes(argmax), gx)
+    _by_channels(_maxpool_backward, _maxpool_backward_tasks, _planes(gy), _planes(argmax), gx)
     return layout.from_channel_major(gx)
 
 
@@ -201,8 +229,8 @@ def avgpool2d_forward(x, kernel, stride, padding, count_include_pad=True):
         mean = np.sum(planes, axis=2, dtype=np.float64) / planes.shape[2]
         return layout.from_channel_major(mean.astype(x.dtype).reshape(planes.shape[:2] + (1, 1)))
     y = np.empty(_output_shape(x.shape, kernel, stride, padding), dtype=x.dtype)
-    _by_channels(_avgpool_forward, _planes(x), *kernel, *stride, *padding,
-                 bool(count_include_pad), y)
+    _by_channels(_avgpool_forward, _avgpool_forward_tasks, _planes(x), *kernel, *stride,
+                 *padding, bool(count_include_pad), y)
     return layout.from_channel_major(y)
 
 
@@ -213,6 +241,6 @@ def avgpool2d_backward(gy, x_shape, kernel, stride, padding, count_include_pad=T
     if _global(x_shape, kernel, stride, padding):
         gx[...] = _planes(gy) / gy.dtype.type(h * w)
         return layout.from_channel_major(gx)
-    _by_channels(_avgpool_backward, _planes(gy), *kernel, *stride, *padding,
-                 bool(count_include_pad), gx)
+    _by_channels(_avgpool_backward, _avgpool_backward_tasks, _planes(gy), *kernel, *stride,
+                 *padding, bool(count_include_pad), gx)
     return layout.from_channel_major(gx)

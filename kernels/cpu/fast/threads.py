@@ -116,18 +116,24 @@ def _shares(run_share, tasks, numba_only):
     if threads <= 1 or not blas or threading.current_thread().name.startswith("tinyres-conv"):
         # (a kernel called from inside a parallel region runs serially)
         return [run_share(tasks)]
-    shares = [tasks[i * len(tasks) // threads:(i + 1) * len(tasks) // threads]
-              for i in range(threads)]
+    parts = [tasks[lo:hi] for lo, hi in shares(tasks)]
     saved = [lib.get_num_threads() for lib in blas]
     for lib in blas:
         lib.set_num_threads(1)
     try:
-        futures = [_pool(threads - 1).submit(run_share, share) for share in shares[1:]]
-        first = run_share(shares[0])  # this thread takes the first share itself
+        futures = [_pool(threads - 1).submit(run_share, part) for part in parts[1:]]
+        first = run_share(parts[0])  # this thread takes the first share itself
         return [first] + [future.result() for future in futures]
     finally:
         for lib, n in zip(blas, saved):
             lib.set_num_threads(n)
+
+
+def shares(tasks):
+    """[(lo, hi)]: the contiguous shares tasks[lo:hi] of the threads, one per thread (at most
+    one per task, at least one)."""
+    parts = max(min(count(), len(tasks)), 1)
+    return [(i * len(tasks) // parts, (i + 1) * len(tasks) // parts) for i in range(parts)]
 
 
 def parallel(work, tasks, numba_only=False):

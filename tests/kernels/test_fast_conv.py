@@ -11,7 +11,8 @@ from tests.helpers.fast_cases import (CASES, DIRECT, DTYPES, LAYOUTS, STRIDED_DA
 from tinyres.kernels import cpu
 from tinyres.kernels.cpu import conv as reference_conv
 from tinyres.kernels.cpu.fast import (conv_direct, conv_direct_oc, conv_direct_strided,
-                                      conv_direct_weight_oc, conv_im2col, conv_winograd, layout)
+                                      conv_direct_weight_oc, conv_im2col, conv_rows,
+                                      conv_winograd, layout)
 from tinyres.kernels.cpu.fast import conv as fast_conv
 from tinyres.kernels.shapes import output_size
 
@@ -159,6 +160,7 @@ def test_weight_gradient_by_kernel_rows_is_taken_for_7_wide_kernels_only():
 def test_strided_forward_by_output_channels_matches_the_reference(monkeypatch, shape, dtype,
                                                                   which):
     monkeypatch.setattr(conv_direct_oc, "CHUNK_BYTES", 4096)  # many chunks per thread
+    monkeypatch.setattr(conv_rows, "applies", lambda plan: False)  # small outputs too
     n, c, k, h, w = shape
     rng = np.random.default_rng(13)
     x = rng.standard_normal((n, c, h, w)).astype(dtype)
@@ -188,14 +190,17 @@ def test_strided_passes_by_output_channels_are_taken_where_they_were_measured_fa
     # benchmarks/RESULTS.md, "Strided convolutions by output-channel vectors"
     ok = conv_direct.simd.HAS_AVX512
 
-    def forward(c, k):
-        return fast_conv._strided_by_output_channels((8, c, 16, 16), (k, c, 3, 3), (2, 2),
+    def forward(c, k, size=32):
+        return fast_conv._strided_by_output_channels((8, c, size, size), (k, c, 3, 3), (2, 2),
                                                      (1, 1), np.float32)
 
     def data(c, k):
         return fast_conv._strided_data_by_phases((8, c, 16, 16), (k, c, 3, 3), (2, 2), (1, 1),
                                                  np.float32)
     assert forward(16, 32) == ok and forward(512, 512) == ok and not forward(32, 48)
+    # 7x7 outputs at batch 8 (N*P*Q = 392): im2col + GEMM by output rows was faster
+    # (benchmarks/RESULTS.md, "Issue 13, fifth round")
+    assert not forward(256, 512, 14) and not forward(512, 512, 14)
     assert data(32, 64) == ok and data(64, 128) == ok and data(128, 128) == ok
     assert data(16, 32) == ok and data(48, 64) == ok  # in tiles of 16 gx channels
     assert not data(24, 32)  # gx's channels (24) are not a multiple of 16

@@ -15,7 +15,9 @@ behind the rules (and the commands that measure them) are in benchmarks/RESULTS.
     on AVX-512, a multiple of 32 output channels: backward-weight by output-channel vectors,
     kernel row by kernel row (conv_direct_weight_oc.py)
     3x3, stride 2, padding 1, float32, on AVX-512, a multiple of 32 output channels (every
-    stage's first convolution):  forward by output-channel vectors (conv_direct_oc.py);
+    stage's first convolution):  forward by output-channel vectors (conv_direct_oc.py), unless
+                                its output has few columns in all (conv_rows.applies: ResNet's
+                                7x7 outputs at small batches go by output rows, below);
                                 backward-data too, in four phases, where the input channels
                                 are a multiple of 16 and the output channels at most
                                 OC_DATA_MAX_OUTPUTS
@@ -59,7 +61,8 @@ def _direct_strided(x_shape, w_shape, stride, padding, dtype):
 
 def _strided_by_output_channels(x_shape, w_shape, stride, padding, dtype):
     return (DIRECT and tuple(stride) == (2, 2)
-            and conv_direct_oc.applies(x_shape, w_shape, stride, padding, dtype))
+            and conv_direct_oc.applies(x_shape, w_shape, stride, padding, dtype)
+            and not conv_rows.applies(Plan(x_shape, w_shape, stride, padding)))
 
 
 def _strided_data_by_phases(x_shape, w_shape, stride, padding, dtype):

@@ -1,28 +1,30 @@
 """Batch-parallel work for the kernels, in two ways.
 
-Kernels that call OpenBLAS (im2col + GEMM, Winograd) run parallel() below: T Python threads,
-each running its own share of the images with single-threaded OpenBLAS and serial (nogil) Numba
-code.
+Every kernel can run its tasks in a Numba parallel region: a `prange` over task_array(tasks),
+one task per thread, on Numba's OpenMP threads (numba_setup.py). Those threads never take the
+GIL and wait for the next region spinning, so a region starts within microseconds, where handing
+a task to a Python thread takes 50-80 us (its wake-up, then the GIL); a CIFAR ResNet-56 step
+opens over 400 regions. The kernels that multiply matrices
+(im2col + GEMM, Winograd) call NumPy's OpenBLAS there through blas.gemm, single-threaded.
 
-Kernels that are Numba code only (the direct convolutions, batch norm, the elementwise ops,
-SGD) can also run their tasks in a Numba parallel region: a `prange` over task_array(tasks), one
-task per thread, on Numba's OpenMP threads (numba_setup.py). Those threads never take the GIL and
-wait for the next region spinning, so a region starts within microseconds, where handing a task
-to a Python thread takes 50-80 us (its wake-up, then the GIL); a CIFAR ResNet-56 step opens over
-400 regions. They do so when native() says: only while no OpenBLAS kernel has used the Python
-threads for HOLD_SECONDS, because the two kinds of thread must not share the cores (a GEMM region
-run while the OpenMP threads still spin made ResNet-18/50 1.3-1.7x slower). So the CIFAR ResNets,
-whose kernels are all Numba, run on OpenMP threads, and ResNet-18/50 on the Python threads
-(benchmarks/RESULTS.md, "Issue 13, third round"). TINYRES_NATIVE_THREADS=0 keeps everything on
-the Python threads.
+The other way is parallel() below: T Python threads, each running its own share of the tasks
+with single-threaded OpenBLAS (np.matmul) and serial (nogil) Numba code. It is what the GEMM
+kernels use where blas.gemm is not available (NumPy built on another BLAS), and every kernel
+with TINYRES_NATIVE_THREADS=0 or without Numba's OpenMP layer. native() says which: the Numba
+regions, unless an OpenBLAS kernel used the Python threads (or OpenBLAS its own) in the last
+HOLD_SECONDS, because the two kinds of thread must not share the cores (a GEMM region run while
+the OpenMP threads still spin made ResNet-18/50 1.3-1.7x slower: benchmarks/RESULTS.md, "Issue
+13, third round"). With blas.gemm, ResNet-18/50 run every kernel on the OpenMP threads, as the
+CIFAR ResNets do ("Issue 13, fifth round").
 
 Why not let OpenBLAS thread each GEMM? Per image group, im2col and its GEMM share data that
 stays in the core's cache; a thread that owns whole images never waits for the other one inside
-a convolution, and OpenBLAS's own threads would add a synchronisation to every (small) GEMM.
-OpenBLAS's thread count is process-wide, so it is set to 1 only for the duration of a parallel
-region and restored after. T follows Numba's thread count (numba.set_num_threads /
-NUMBA_NUM_THREADS), so one knob sets both. Without threadpoolctl the work runs in the calling
-thread, chunk after chunk, with OpenBLAS threading each GEMM (correct, a little slower).
+a convolution, and OpenBLAS's own threads would add a synchronisation to every (small) GEMM,
+then spin after it against the next kernels. OpenBLAS's thread count is process-wide, so it is
+set to 1 only for the duration of a parallel region (single_blas) and restored after. T follows
+Numba's thread count (numba.set_num_threads / NUMBA_NUM_THREADS), so one knob sets both.
+Without threadpoolctl the work runs in the calling thread, chunk after chunk, with OpenBLAS
+threading each GEMM (correct, a little slower).
 """
 import os
 import threading

@@ -1,9 +1,9 @@
 """The speed figures the README quotes are those of the committed benchmark runs
-(benchmarks/results/models-run{17..22}.json, the fourth round's, written by `python -m
+(benchmarks/results/models-run{23..28}.json, the fifth round's, written by `python -m
 benchmarks.bench_models --json ...`): medians of the six runs' ratios, and the range of the
 memory ratios; and the degradation experiment's wall time (benchmarks/results/
 degradation-one-seed.json, its /usr/bin/time); the default recipe's two runs
-(benchmarks/results/train-run3.json and train-run4.json, bench_train --json).
+(benchmarks/results/train-run5.json and train-run6.json, bench_train --json).
 The runs themselves are timings and stay out of the tests."""
 import json
 import os
@@ -24,7 +24,7 @@ QUOTED = {  # case -> how the README's Speed section names it
 }
 
 
-RUNS = (17, 18, 19, 20, 21, 22)  # those of the code the README describes (1-16: earlier code)
+RUNS = (23, 24, 25, 26, 27, 28)  # those of the code the README describes (1-22: earlier code)
 
 
 def _runs():
@@ -69,8 +69,8 @@ def _recipe_run(name):
 
 
 def test_the_readme_quotes_the_committed_default_recipe_runs():
-    (ours, theirs), accuracy = _recipe_run("train-run3.json")
-    (ours2, theirs2), accuracy2 = _recipe_run("train-run4.json")
+    (ours, theirs), accuracy = _recipe_run("train-run5.json")
+    (ours2, theirs2), accuracy2 = _recipe_run("train-run6.json")
     with open(README, encoding="utf-8") as f:
         text = " ".join(f.read().split())
     assert f"took {ours:.1f} s against PyTorch's {theirs:.1f} s ({ours / theirs:.2f}x)" in text

@@ -144,10 +144,28 @@ def test_the_recipe_profile_finds_the_convolutions_of_an_epoch(benchmarks, monke
     assert result["kernels"]["conv2d_forward"]["calls"] == 2 * 19 + 19
 
 
-def test_the_fusion_benchmark_alternates_fused_and_unfused_steps(benchmarks):
-    from benchmarks import bench_fusion
+def test_the_switch_benchmark_alternates_steps_with_the_choice_on_and_off(benchmarks):
+    from benchmarks import bench_switch
+    from tinyres.kernels.cpu.fast import blas, conv, conv_direct_weight_oc
     from tinyres.models import fused
     seen = []
-    seconds = bench_fusion.alternate(lambda: seen.append(fused.ENABLED), repeat=3)
+    seconds = bench_switch.alternate(lambda: seen.append(fused.ENABLED), repeat=3)
     assert seen == [False, True, True, False, False, True]  # who goes first swaps each round
     assert len(seconds[True]) == len(seconds[False]) == 3 and fused.ENABLED
+    found = blas.AVAILABLE
+    small = ((8, 256, 14, 14), (512, 256, 3, 3), (2, 2), (1, 1), "float32")  # a 7x7 output
+    rule = conv._strided_by_output_channels(*small)
+
+    def seen_with(switch, probe):
+        seen = []
+        bench_switch.alternate(lambda: seen.append(probe()), 1, switch)
+        return dict(zip((False, True), seen))  # the first round runs off, then on
+    assert seen_with("native-gemm", lambda: blas.AVAILABLE) == {False: False, True: found}
+    assert seen_with("stem-rows", lambda: conv._weight_by_kernel_rows(
+        (8, 3, 224, 224), (64, 3, 7, 7), (2, 2), (3, 3), "float32")) == {
+            False: False, True: conv_direct_weight_oc.applies_rows(
+                (8, 3, 224, 224), (64, 3, 7, 7), (2, 2), (3, 3), "float32")}
+    strided = seen_with("strided-rows", lambda: conv._strided_by_output_channels(*small))
+    assert strided[True] == rule  # on: the rule as it is (by output rows where they apply)
+    assert strided[False] == conv.conv_direct_oc.applies(*small)  # off: the rule before
+    assert blas.AVAILABLE == found and conv._strided_by_output_channels(*small) == rule

@@ -13,6 +13,10 @@ Groups are as large as fits in cache (GROUP_BYTES of columns) and are spread ove
 (threads.py), so each group's columns go from im2col to the GEMM without leaving the core's
 cache (the figures: benchmarks/RESULTS.md, "What was done, with the figures that decided it",
 item 4). Columns live in per-thread scratch memory; returned arrays are fresh.
+
+Each pass exists twice, the same arithmetic: its threads' shares in one Numba parallel region,
+calling NumPy's OpenBLAS through blas.gemm (the *_share functions and their *_tasks drivers,
+where blas.native() allows), and on the Python threads with np.matmul (threads.parallel).
 """
 import numpy as np
 

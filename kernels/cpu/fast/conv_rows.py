@@ -9,7 +9,9 @@ thread multiplies one range of output rows by all of them:
 
 With scalar im2col loops for such short rows (conv_im2col.py) it is what makes ResNet's 7x7-map
 convolutions use both cores (the figures: benchmarks/RESULTS.md, "What was done, with the
-figures that decided it", item 7).
+figures that decided it", item 7). As in conv_gemm.py, the two steps run in Numba parallel
+regions calling blas.gemm where blas.native() allows (_by_rows_tasks, _data_tasks), else on the
+Python threads with np.matmul.
 """
 import numpy as np
 

@@ -6,7 +6,8 @@ Compared with im2col + GEMM (conv_gemm.py), the GEMMs do 2.25x fewer multiply-ad
 transformed input is 16/9 smaller than the columns. Backward-data is the forward convolution of
 gy with the flipped kernel; backward-weight pairs the transformed input with the transformed
 output gradient, tile by tile, and maps the sum back with the filter transform's transpose.
-Groups and threads as in conv_gemm.py; the transforms live in per-thread scratch memory.
+Groups and threads as in conv_gemm.py (a Numba parallel region calling blas.gemm, or the Python
+threads); the transforms live in scratch memory, one row per thread.
 TINYRES_WINOGRAD=0 turns it off (every convolution then goes through im2col).
 
 It is faster than im2col + GEMM from 8x8 maps and 8 input channels on (MIN_SIZE, MIN_CHANNELS;

@@ -35,6 +35,25 @@ from . import simd
 TAPS = 9
 
 
+def _pixel(builder, gp, g_at, xp, x_at, taps, accs, kv):
+    """One output pixel's FMAs: its kv gradient vectors (from gp[g_at]) times the input at
+    x_at + each tap's offset (broadcast), into accs[t * kv + v] for tap t and vector v."""
+    gys = [simd.load(builder, simd.offset(builder, gp, builder.add(g_at, simd.I64(
+        v * simd.LANES)))) for v in range(kv)]
+    for t, tap in enumerate(taps):
+        xs = simd.broadcast_load(builder, simd.offset(builder, xp, builder.add(x_at, tap)))
+        for v in range(kv):
+            j = t * kv + v
+            builder.store(simd.fma(builder, gys[v], xs, builder.load(accs[j])), accs[j])
+
+
+def _add_sums(builder, ap, accs):
+    """acc[16 j: 16 j + 16] += accs[j] for every accumulator j, acc in memory at ap."""
+    for j, a in enumerate(accs):
+        part = simd.offset(builder, ap, j * simd.LANES)
+        simd.store(builder, builder.fadd(simd.load(builder, part), builder.load(a)), part)
+
+
 def _tile(kv, cw):
     """The tile for kv vectors of output channels (KB = 16 kv) and cw input channels: its
     9 * kv * cw accumulators, kv + 9 * cw loads per pixel for 9 * kv * cw FMAs."""
@@ -61,7 +80,7 @@ def _tile(kv, cw):
             count = cw * TAPS * kv
             accs = [cgutils.alloca_once_value(builder, simd.zeros()) for _ in range(count)]
             taps = [builder.add(builder.mul(i64(ci), x_channel), builder.add(
-                builder.mul(i64(r), x_row), i64(s)))
+                builder.mul(i64(r), x_row), i64(s)))  # tap t = ci * TAPS + 3 r + s
                 for ci in range(cw) for r in range(3) for s in range(3)]
             with cgutils.for_range(builder, images) as image:
                 with cgutils.for_range(builder, rows) as row:
@@ -72,19 +91,8 @@ def _tile(kv, cw):
                     with cgutils.for_range(builder, cols) as col:
                         x_at = builder.add(x_start, builder.mul(col.index, stride))
                         g_at = builder.mul(builder.add(g_start, col.index), i64(kb))
-                        gys = [simd.load(builder, simd.offset(builder, gp, builder.add(
-                            g_at, i64(v * simd.LANES)))) for v in range(kv)]
-                        for t, tap in enumerate(taps):  # t = ci * TAPS + 3 r + s
-                            xs = simd.broadcast_load(builder, simd.offset(
-                                builder, xp, builder.add(x_at, tap)))
-                            for v in range(kv):
-                                j = t * kv + v
-                                builder.store(simd.fma(builder, gys[v], xs,
-                                                       builder.load(accs[j])), accs[j])
-            for j in range(count):  # acc[16 j: 16 j + 16] += accs[j]
-                part = simd.offset(builder, ap, j * simd.LANES)
-                simd.store(builder, builder.fadd(simd.load(builder, part),
-                                                 builder.load(accs[j])), part)
+                        _pixel(builder, gp, g_at, xp, x_at, taps, accs, kv)
+            _add_sums(builder, ap, accs)
             return context.get_dummy_value()
         return signature, codegen
     return intrinsic(weight_oc_tile)
@@ -122,19 +130,9 @@ def _row_tile(kv, width):
                 with cgutils.for_range(builder, cols) as col:
                     x_at = builder.add(x_start, builder.mul(col.index, stride))
                     g_at = builder.mul(builder.add(g_start, col.index), i64(kb))
-                    gys = [simd.load(builder, simd.offset(builder, gp, builder.add(
-                        g_at, i64(v * simd.LANES)))) for v in range(kv)]
-                    for tap in range(width):
-                        xs = simd.broadcast_load(builder, simd.offset(
-                            builder, xp, builder.add(x_at, i64(tap))))
-                        for v in range(kv):
-                            j = tap * kv + v
-                            builder.store(simd.fma(builder, gys[v], xs,
-                                                   builder.load(accs[j])), accs[j])
-            for j in range(count):  # acc[16 j: 16 j + 16] += accs[j]
-                part = simd.offset(builder, ap, j * simd.LANES)
-                simd.store(builder, builder.fadd(simd.load(builder, part),
-                                                 builder.load(accs[j])), part)
+                    _pixel(builder, gp, g_at, xp, x_at, [i64(tap) for tap in range(width)],
+                           accs, kv)
+            _add_sums(builder, ap, accs)
             return context.get_dummy_value()
         return signature, codegen
     return intrinsic(weight_row_tile)

@@ -54,16 +54,24 @@ def _columns(plan, xc, group):
 # thread's share (lo, hi) of the groups (rows (n0, n1) of `groups`), and its driver.
 
 @njit(nogil=True, cache=True)
+def _group_columns(xc, rows, kind, geometry, direct, n0, n1, xpad, buffer):
+    """The (rows, (n1-n0)*P*Q) columns of images n0..n1-1: xc itself when direct, else built
+    in buffer (through xpad)."""
+    pq = geometry[6] * geometry[7]
+    if direct:
+        return xc.reshape(xc.shape[0], -1)[:, n0 * pq:n1 * pq]
+    cols = buffer[:rows * (n1 - n0) * pq].reshape(rows, (n1 - n0) * pq)
+    columns(xc, n0, n1, kind, geometry, xpad, cols)
+    return cols
+
+
+@njit(nogil=True, cache=True)
 def _forward_share(xc, w2, y2, kind, geometry, direct, groups, lo, hi, xpad, buffer):
-    """y2[:, group] = w2 @ the group's columns (xc itself when direct, else built in buffer)."""
+    """y2[:, group] = w2 @ the group's columns."""
     pq = geometry[6] * geometry[7]
     for i in range(lo, hi):
         n0, n1 = groups[i, 0], groups[i, 1]
-        if direct:
-            cols = xc.reshape(xc.shape[0], -1)[:, n0 * pq:n1 * pq]
-        else:
-            cols = buffer[:w2.shape[1] * (n1 - n0) * pq].reshape(w2.shape[1], (n1 - n0) * pq)
-            columns(xc, n0, n1, kind, geometry, xpad, cols)
+        cols = _group_columns(xc, w2.shape[1], kind, geometry, direct, n0, n1, xpad, buffer)
         blas.gemm(w2, cols, y2[:, n0 * pq:n1 * pq], 0)
 
 
@@ -102,12 +110,7 @@ def _weight_share(xc, g, part, kind, geometry, direct, groups, lo, hi, xpad, buf
     pq = geometry[6] * geometry[7]
     for i in range(lo, hi):
         n0, n1 = groups[i, 0], groups[i, 1]
-        if direct:
-            cols = xc.reshape(xc.shape[0], -1)[:, n0 * pq:n1 * pq]
-        else:
-            cols = buffer[:part.shape[1] * (n1 - n0) * pq].reshape(part.shape[1],
-                                                                   (n1 - n0) * pq)
-            columns(xc, n0, n1, kind, geometry, xpad, cols)
+        cols = _group_columns(xc, part.shape[1], kind, geometry, direct, n0, n1, xpad, buffer)
         blas.gemm(g[:, n0 * pq:n1 * pq], cols.T, part, 0 if i == lo else 1)
 
 

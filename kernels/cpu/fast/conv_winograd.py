@@ -75,18 +75,24 @@ def _convolve_tasks(xc, u, out, groups, shares, vs, ms):
             output_transform(m, n0, n1, i0, i1, out)
 
 
+def _native_scratch(groups, c, k, h, w, dtype):
+    """For a Numba parallel region over the groups: the threads' shares (an array of (lo, hi)),
+    and two scratch arrays, one row per thread, for 16 x c and 16 x k values per tile."""
+    shares = threads.shares(groups)
+    most = max(_tiles(group, h, w) for group in groups)
+    return (threads.task_array(shares), scratch((len(shares), 16 * c * most), dtype, slot=0),
+            scratch((len(shares), 16 * k * most), dtype, slot=1))
+
+
 def _convolve(xc, u, out):
     """out (K, N, H, W) = the 3x3 convolution of xc (C, N, H, W) with the transformed u."""
     c, n, h, w = xc.shape
     k = u.shape[1]
     groups = _groups(n, h, w, c + k, xc.dtype.itemsize)
     if blas.native():
-        shares = threads.shares(groups)
-        most = max(_tiles(group, h, w) for group in groups)
-        vs = scratch((len(shares), 16 * c * most), xc.dtype, slot=0)
-        ms = scratch((len(shares), 16 * k * most), xc.dtype, slot=1)
-        threads.single_blas(_convolve_tasks, xc, u, out, threads.task_array(groups),
-                            threads.task_array(shares), vs, ms)
+        shares, vs, ms = _native_scratch(groups, c, k, h, w, xc.dtype)
+        threads.single_blas(_convolve_tasks, xc, u, out, threads.task_array(groups), shares, vs,
+                            ms)
         return
 
     def work(group):
@@ -178,13 +184,10 @@ def conv2d_backward_weight(gy, x):
     k = gc.shape[0]
     groups = _groups(n, h, w, c + k, x.dtype.itemsize)
     if blas.native():
-        shares = threads.shares(groups)
-        most = max(_tiles(group, h, w) for group in groups)
-        vs = scratch((len(shares), 16 * c * most), x.dtype, slot=0)
-        zs = scratch((len(shares), 16 * k * most), x.dtype, slot=1)
+        shares, vs, zs = _native_scratch(groups, c, k, h, w, x.dtype)
         parts = np.empty((len(shares), 16, k, c), dtype=x.dtype)
-        threads.single_blas(_weight_tasks, xc, gc, parts, threads.task_array(groups),
-                            threads.task_array(shares), vs, zs)
+        threads.single_blas(_weight_tasks, xc, gc, parts, threads.task_array(groups), shares,
+                            vs, zs)
         return _filter_gradient(parts.sum(axis=0), x.dtype)
 
     def work(group):

@@ -4,8 +4,8 @@ Every kernel can run its tasks in a Numba parallel region: a `prange` over task_
 one task per thread, on Numba's OpenMP threads (numba_setup.py). Those threads never take the
 GIL and wait for the next region spinning, so a region starts within microseconds, where handing
 a task to a Python thread takes 50-80 us (its wake-up, then the GIL); a CIFAR ResNet-56 step
-opens over 400 regions. The kernels that multiply matrices
-(im2col + GEMM, Winograd) call NumPy's OpenBLAS there through blas.gemm, single-threaded.
+opens over 400 regions. The kernels that multiply matrices (im2col + GEMM, Winograd) call NumPy's
+OpenBLAS there through blas.gemm, single-threaded.
 
 The other way is parallel() below: T Python threads, each running its own share of the tasks
 with single-threaded OpenBLAS (np.matmul) and serial (nogil) Numba code. It is what the GEMM

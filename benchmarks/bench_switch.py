@@ -27,11 +27,13 @@ def _fused(on):
     fused.ENABLED = on
 
 
+_AS_LOADED = {}  # what a switch turned off, as tinyres set it up (kept at the first turn)
+
+
 def _native_gemm(on):
     from tinyres.kernels.cpu.fast import blas, threads
-    if not hasattr(blas, "FOUND"):
-        blas.FOUND = blas.AVAILABLE
-    blas.AVAILABLE = on and blas.FOUND
+    found = _AS_LOADED.setdefault("blas.AVAILABLE", blas.AVAILABLE)
+    blas.AVAILABLE = on and found
     threads._state["blas_region_at"] = float("-inf")  # the last step's Python threads are idle
 
 
@@ -42,13 +44,12 @@ def _stem_rows(on):
 
 def _strided_rows(on):
     from tinyres.kernels.cpu.fast import conv, conv_direct_oc
-    if not hasattr(conv, "_strided_with_rows"):
-        conv._strided_with_rows = conv._strided_by_output_channels
+    with_rows = _AS_LOADED.setdefault("strided rule", conv._strided_by_output_channels)
 
     def without_rows(x_shape, w_shape, stride, padding, dtype):  # the rule before the change
         return (conv.DIRECT and tuple(stride) == (2, 2)
                 and conv_direct_oc.applies(x_shape, w_shape, stride, padding, dtype))
-    conv._strided_by_output_channels = conv._strided_with_rows if on else without_rows
+    conv._strided_by_output_channels = with_rows if on else without_rows
 
 
 SWITCHES = {"fused": _fused, "native-gemm": _native_gemm, "stem-rows": _stem_rows,

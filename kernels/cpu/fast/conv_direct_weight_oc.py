@@ -148,9 +148,15 @@ def conv2d_backward_weight(gy, x, stride):
         def work(t):
             _weight_sums(xc, rows, accs[t], p, q, stride[0], *tasks[t], chunk)
         threads.parallel(work, range(len(tasks)), numba_only=True)
-    acc = accs.sum(axis=0)  # the tasks' partial sums
-    sums = acc.reshape(blocks, c, 3, 3, kb).transpose(0, 4, 1, 2, 3)
-    return np.ascontiguousarray(sums.reshape(k, c, 3, 3))
+    return _weight_from_sums(accs, (k, c, 3, 3), kb)
+
+
+def _weight_from_sums(accs, w_shape, kb):
+    """gw (K, C, R, S), C-contiguous, from the tasks' partial sums accs (tasks, K/kb, C, ...,
+    kb), each block's kb output channels last."""
+    k, c, r, s = w_shape
+    sums = accs.sum(axis=0).reshape(k // kb, c, r, s, kb).transpose(0, 4, 1, 2, 3)
+    return np.ascontiguousarray(sums.reshape(k, c, r, s))
 
 
 @njit(nogil=True, cache=True)
@@ -204,5 +210,4 @@ def conv2d_backward_weight_rows(gy, x, w_shape, stride, padding):
         def work(t):
             _row_sums(xc, rows, accs[t], p, q, stride[0], *tasks[t], *padding, band)
         threads.parallel(work, range(len(tasks)), numba_only=True)
-    sums = accs.sum(axis=0).reshape(k // 32, c, r, ROW_TAPS, 32).transpose(0, 4, 1, 2, 3)
-    return np.ascontiguousarray(sums.reshape(k, c, r, ROW_TAPS))
+    return _weight_from_sums(accs, (k, c, r, ROW_TAPS), 32)
